@@ -1,0 +1,70 @@
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { ApiError } from "./openai/errors";
+import { requestId } from "./middleware/request-id";
+import { apiKeyAuth } from "./middleware/auth";
+import { loadProviders, loadSettings } from "./config/settings";
+import { bundledConfig } from "./config/bundled";
+import { ConfigError } from "./config/aliases";
+import { log } from "./observability/log";
+import { publicRoutes } from "./routes/public";
+import { modelRoutes } from "./routes/models";
+import { chatRoutes } from "./routes/chat";
+import { embeddingsRoutes } from "./routes/embeddings";
+import type { AppEnv } from "./types";
+
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId());
+  app.use(async function loadContext(c, next) {
+    const env = c.env as unknown as Record<string, unknown>;
+    const settings = loadSettings(env);
+    const config = bundledConfig();
+    c.set("settings", settings);
+    c.set("config", config);
+    c.set("providers", loadProviders(env, config));
+    await next();
+  });
+  app.use(
+    cors({
+      origin: (origin, c) => (c.get("settings").corsOrigins.includes(origin) ? origin : null),
+      allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Request-Id"],
+      exposeHeaders: ["X-Request-Id", "X-Mana-LLM-Resolved", "X-Mana-LLM-Attempts"],
+      allowMethods: ["GET", "POST", "PUT", "OPTIONS"],
+      maxAge: 600,
+    }),
+  );
+
+  app.route("/", publicRoutes());
+  app.use("/v1/*", apiKeyAuth());
+  app.route("/v1", modelRoutes());
+  app.route("/v1", chatRoutes());
+  app.route("/v1", embeddingsRoutes());
+
+  app.notFound((c) =>
+    new ApiError(404, `No route for ${c.req.method} ${new URL(c.req.url).pathname}`, { code: "unknown_route" }).getResponse(),
+  );
+
+  app.onError((err, c) => {
+    const id = c.get("requestId");
+    const headers: Record<string, string> = id ? { "X-Request-Id": id } : {};
+    if (err instanceof ApiError) {
+      if (err.status >= 500) log("error", "request.failed", { request_id: id, status: err.status, message: err.message });
+      return err.getResponse(headers);
+    }
+    if (err instanceof ConfigError) {
+      log("error", "config.invalid", { request_id: id, message: err.message });
+      return new ApiError(500, `Router misconfigured: ${err.message}`, { code: "invalid_configuration" }).getResponse(headers);
+    }
+    if (err instanceof HTTPException) {
+      return new ApiError(err.status as 400, err.message || "Request failed").getResponse(headers);
+    }
+    // Details only in the log; the client gets a generic message and the id to quote.
+    log("error", "request.unhandled", { request_id: id, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), stack: err instanceof Error ? err.stack : undefined });
+    return new ApiError(500, `Internal error (request id ${id ?? "unknown"})`, { code: "internal_error" }).getResponse(headers);
+  });
+
+  return app;
+}

@@ -1,0 +1,23 @@
+/**
+ * What the chain walk needs from the circuit breakers. The request path asks `admit`
+ * before calling an entry and `report`s every outcome; reports travel off the critical
+ * path (ctx.waitUntil). The breaker issue implements this over the ProviderHealth
+ * Durable Objects with an isolate cache.
+ */
+export type BreakerOutcome =
+  | { kind: "success" }
+  | { kind: "failure"; reason: string }
+  | { kind: "rate-limited"; retryAfterS?: number };
+
+export interface BreakerGate {
+  /** True when the provider may be called now (closed, or this request got the half-open trial permit). */
+  admit(provider: string): Promise<boolean>;
+  /** Records an outcome without blocking the caller. */
+  report(provider: string, outcome: BreakerOutcome): void;
+}
+
+/** No breaker: every provider is always admitted (used where no breaker state exists). */
+export const alwaysClosedGate: BreakerGate = {
+  admit: async () => true,
+  report: () => {},
+};

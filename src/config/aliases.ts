@@ -1,0 +1,189 @@
+/**
+ * aliases.yaml: text → yaml → zod → frozen value. Pure; every error names where it is
+ * (alias, chain index, and the line when the YAML parser knows it).
+ */
+import { LineCounter, parseDocument, isNode, type Document } from "yaml";
+import { z } from "zod";
+import type { ProviderKind } from "../providers/types";
+
+export const BUILTIN_PROVIDERS: Readonly<Record<string, ProviderKind>> = Object.freeze({
+  ollama: "ollama",
+  google: "gemini",
+  groq: "openai",
+  openrouter: "openai",
+  together: "openai",
+  openai: "openai",
+});
+
+export interface ChainEntry {
+  provider: string;
+  model: string;
+  /** `<provider>/<model>` */
+  id: string;
+}
+
+export interface AliasDefinition {
+  name: string;
+  description: string;
+  chain: readonly ChainEntry[];
+  /** Embeddings: the author vouches all entries produce interchangeable vectors. */
+  sameVectorSpace: boolean;
+}
+
+export interface ExtraProvider {
+  name: string;
+  kind: ProviderKind;
+  baseUrl: string;
+  apiKeyEnv?: string;
+}
+
+export interface RouterConfig {
+  aliases: ReadonlyMap<string, AliasDefinition>;
+  defaultAlias: string;
+  providers: ReadonlyMap<string, ExtraProvider>;
+  version: string;
+  source: "bundled" | "override";
+  updatedAt?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+const ALIAS_NAME = /^mana\/[^/\s]+$/;
+const PROVIDER_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+
+const providerSchema = z.strictObject({
+  kind: z.enum(["openai", "ollama", "gemini"], { error: "kind must be one of openai, ollama, gemini" }),
+  base_url: z.url({ protocol: /^https?$/, error: "base_url must be an http(s) URL" }),
+  api_key_env: z
+    .string({ error: "api_key_env must name the environment variable holding the key" })
+    .regex(/^[A-Z_][A-Z0-9_]*$/, "api_key_env must be an UPPER_SNAKE environment variable name")
+    .optional(),
+});
+
+const aliasSchema = z.looseObject(
+  {
+    description: z.string({ error: "description must be a string" }),
+    chain: z
+      .array(z.string({ error: "chain entries must be strings" }), { error: "chain must be a list of provider/model strings" })
+      .min(1, "chain must not be empty"),
+    same_vector_space: z.boolean({ error: "same_vector_space must be true or false" }).optional(),
+  },
+  { error: "an alias must be a mapping with description and chain" },
+);
+
+const rootSchema = z.looseObject(
+  {
+    aliases: z.record(z.string(), aliasSchema, { error: "aliases must be a mapping of alias name → {description, chain}" }),
+    default: z.string({ error: "default must name one of the aliases" }),
+    providers: z
+      .record(z.string(), providerSchema, { error: "providers must be a mapping of name → {kind, base_url, api_key_env}" })
+      .nullable()
+      .optional(),
+  },
+  { error: "the root of aliases.yaml must be a mapping" },
+);
+
+/** Parses and validates aliases.yaml. Throws ConfigError with a located message. */
+export function parseAliasesYaml(text: string, source: RouterConfig["source"] = "bundled", version?: string): RouterConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const at = e.linePos?.[0];
+    throw new ConfigError(`aliases.yaml${at ? ` line ${at.line}` : ""}: invalid YAML: ${e.message.split("\n")[0]}`);
+  }
+  const where = (path: readonly PropertyKey[]) => lineOf(doc, lineCounter, path);
+
+  const parsed = rootSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`aliases.yaml${where(issue.path)}: ${describePath(issue.path)}${issue.message}`);
+  }
+  const root = parsed.data;
+
+  const providers = new Map<string, ExtraProvider>();
+  for (const [name, p] of Object.entries(root.providers ?? {})) {
+    const at = where(["providers", name]);
+    if (!PROVIDER_NAME.test(name)) throw new ConfigError(`aliases.yaml${at}: provider "${name}": names are lower-case letters, digits, - and _`);
+    if (name in BUILTIN_PROVIDERS) throw new ConfigError(`aliases.yaml${at}: provider "${name}" is built in; configure it with its env vars instead`);
+    if (p.kind !== "ollama" && !p.api_key_env)
+      throw new ConfigError(`aliases.yaml${at}: provider "${name}": api_key_env must name the environment variable holding its key`);
+    providers.set(name, Object.freeze({ name, kind: p.kind, baseUrl: p.base_url.replace(/\/+$/, ""), apiKeyEnv: p.api_key_env }));
+  }
+
+  const entries = Object.entries(root.aliases);
+  if (entries.length === 0) throw new ConfigError(`aliases.yaml${where(["aliases"])}: aliases must define at least one alias`);
+
+  const aliases = new Map<string, AliasDefinition>();
+  for (const [name, body] of entries) {
+    if (!ALIAS_NAME.test(name))
+      throw new ConfigError(`aliases.yaml${where(["aliases", name])}: alias "${name}": names must be mana/<one segment>, e.g. mana/fast-text`);
+    const chain = body.chain.map((raw, index) => {
+      const at = where(["aliases", name, "chain", index]);
+      const entry = parseChainEntry(raw);
+      if (!entry) throw new ConfigError(`aliases.yaml${at}: alias "${name}" chain[${index}]: "${raw}" is not a provider/model string`);
+      if (!(entry.provider in BUILTIN_PROVIDERS) && !providers.has(entry.provider))
+        throw new ConfigError(
+          `aliases.yaml${at}: alias "${name}" chain[${index}]: unknown provider "${entry.provider}" (built in: ${Object.keys(BUILTIN_PROVIDERS).join(", ")}; or declare it under providers:)`,
+        );
+      return Object.freeze(entry);
+    });
+    aliases.set(
+      name,
+      Object.freeze({ name, description: body.description, chain: Object.freeze(chain), sameVectorSpace: body.same_vector_space ?? false }),
+    );
+  }
+  if (!aliases.has(root.default))
+    throw new ConfigError(`aliases.yaml${where(["default"])}: default "${root.default}" is not a defined alias (${[...aliases.keys()].join(", ")})`);
+
+  return Object.freeze({
+    aliases,
+    defaultAlias: root.default,
+    providers,
+    version: version ?? `bundled-${fnv1a(text)}`,
+    source,
+  });
+}
+
+/** `provider/model` → parts; the model may itself contain `/` (openrouter/anthropic/claude-3-haiku). */
+export function parseChainEntry(raw: string): ChainEntry | undefined {
+  const trimmed = raw.trim();
+  const slash = trimmed.indexOf("/");
+  if (slash <= 0 || slash === trimmed.length - 1) return undefined;
+  const provider = trimmed.slice(0, slash);
+  const model = trimmed.slice(slash + 1);
+  if (/\s/.test(provider)) return undefined;
+  return { provider, model, id: `${provider}/${model}` };
+}
+
+function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[]): string {
+  // Walk up the path until a node with a source range is found.
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as unknown[], true);
+    if (isNode(node) && node.range) return ` line ${counter.linePos(node.range[0]).line}`;
+  }
+  return "";
+}
+
+function describePath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return "";
+  if (path[0] === "aliases" && path.length >= 2) {
+    const rest = path.slice(2).map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+    return `alias "${String(path[1])}"${rest ? ` ${rest.replace(/^\./, "")}` : ""}: `;
+  }
+  return `${path.map(String).join(".")}: `;
+}
+
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, "0");
+}

@@ -1,0 +1,62 @@
+import type { MiddlewareHandler } from "hono";
+import { ApiError } from "../openai/errors";
+import type { AppEnv } from "../types";
+
+/**
+ * API keys from `Authorization: Bearer` or `X-API-Key`, compared in constant time.
+ * With no keys configured every request is refused unless ALLOW_OPEN_ACCESS=true.
+ */
+export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
+  return async function apiKeyAuthMiddleware(c, next) {
+    const { apiKeys, adminKeys, allowOpenAccess } = c.get("settings");
+    if (apiKeys.length === 0 && adminKeys.length === 0) {
+      if (!allowOpenAccess) {
+        throw new ApiError(
+          401,
+          "This deployment has no API keys configured (set the API_KEYS secret); it refuses all requests until it has some",
+          { code: "no_keys_configured" },
+        );
+      }
+      c.set("isAdmin", true);
+      return next();
+    }
+    const presented = presentedKey(c.req.raw.headers);
+    if (!presented) throw new ApiError(401, "Missing API key: send Authorization: Bearer <key> or X-API-Key: <key>", { code: "missing_api_key" });
+    const isAdmin = await matchesAny(presented, adminKeys);
+    if (!isAdmin && !(await matchesAny(presented, apiKeys))) throw new ApiError(401, "Invalid API key", { code: "invalid_api_key" });
+    c.set("isAdmin", isAdmin);
+    return next();
+  };
+}
+
+/** Routes that change the router's config need an admin key. */
+export function requireAdmin(): MiddlewareHandler<AppEnv> {
+  return async function requireAdminMiddleware(c, next) {
+    if (!c.get("isAdmin")) throw new ApiError(403, "This operation needs an admin API key", { code: "admin_key_required" });
+    return next();
+  };
+}
+
+function presentedKey(headers: Headers): string | undefined {
+  const auth = headers.get("authorization");
+  if (auth) {
+    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
+    if (m) return m[1]!.trim();
+  }
+  return headers.get("x-api-key")?.trim() || undefined;
+}
+
+const encoder = new TextEncoder();
+
+/** Hash both sides so lengths never leak, then compare with the runtime's timing-safe equal. */
+async function matchesAny(presented: string, keys: readonly string[]): Promise<boolean> {
+  if (keys.length === 0) return false;
+  const a = await crypto.subtle.digest("SHA-256", encoder.encode(presented));
+  let found = false;
+  for (const key of keys) {
+    const b = await crypto.subtle.digest("SHA-256", encoder.encode(key));
+    // No early exit: every key is compared.
+    if (crypto.subtle.timingSafeEqual(a, b)) found = true;
+  }
+  return found;
+}

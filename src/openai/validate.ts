@@ -1,0 +1,89 @@
+/**
+ * Request body reading and validation: size limit before parsing (also for chunked
+ * bodies), JSON content type, JSON syntax, zod schema — each failure a 400/413 envelope
+ * naming the parameter.
+ */
+import type { z } from "zod";
+import { ApiError, invalidRequest } from "./errors";
+
+export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
+  const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/json" && !type.endsWith("+json")) {
+    throw new ApiError(400, `Content-Type must be application/json (got ${type ? JSON.stringify(type) : "none"})`, {
+      code: "invalid_content_type",
+    });
+  }
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  const text = await readLimited(req.body, maxBytes);
+  if (text.trim() === "") throw invalidRequest("Request body is empty; expected a JSON object", null, "invalid_json");
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw invalidRequest(`Request body is not valid JSON: ${(err as Error).message}`, null, "invalid_json");
+  }
+}
+
+async function readLimited(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<string> {
+  if (!body) return "";
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    parts.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
+function tooLarge(maxBytes: number): ApiError {
+  return new ApiError(413, `Request body exceeds the ${maxBytes}-byte limit (MAX_BODY_BYTES)`, {
+    type: "invalid_request_error",
+    code: "request_too_large",
+  });
+}
+
+export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw invalidRequest("Request body must be a JSON object", null, "invalid_type");
+  }
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = deepestIssue(r.error.issues);
+  const param = formatPath(issue.path);
+  const message = param ? `Invalid value for '${param}': ${issue.message}` : issue.message;
+  throw invalidRequest(message, param || null, "invalid_value");
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** For unions, the branch that got furthest explains the problem best. */
+function deepestIssue(issues: readonly Issue[]): Issue {
+  return issues.map(resolveUnion).reduce((a, b) => (b.path.length > a.path.length ? b : a));
+}
+
+function resolveUnion(issue: Issue): Issue {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return issue;
+  const inner = deepestIssue(issue.errors.flat());
+  // Branch issues are relative to the union itself.
+  return { ...inner, path: [...issue.path, ...inner.path] } as Issue;
+}
+
+/** ["messages", 0, "role"] → "messages[0].role" (OpenAI's own notation). */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out;
+}

@@ -1,0 +1,13 @@
+/** Provider kind → adapter. A map, not a switch: adding a kind is one line here. */
+import type { ProviderAdapter, ProviderKind } from "./types";
+import { openAICompatibleAdapter } from "./openai-compatible/adapter";
+
+export const adapters: Readonly<Record<ProviderKind, ProviderAdapter | undefined>> = Object.freeze({
+  openai: openAICompatibleAdapter,
+  ollama: undefined,
+  gemini: undefined,
+});
+
+export function adapterFor(kind: ProviderKind): ProviderAdapter | undefined {
+  return adapters[kind];
+}

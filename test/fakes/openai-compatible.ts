@@ -1,0 +1,151 @@
+/**
+ * A fake OpenAI-compatible upstream (groq, openrouter, together, openai share it, each
+ * under its own path prefix: /groq/v1, /openrouter/v1 …). Speaks the real wire format:
+ * SSE `data:` chunks, `[DONE]`, include_usage, the OpenAI error envelope, keep-alive
+ * comments. Each provider expects the key `sk-<provider>-fake-secret`.
+ */
+
+import { answerTokens, parseFault, sleep } from "./faults";
+import { sendJson, startFake, untilClosed, type FakeContext, type FakeServer } from "./server";
+
+export const fakeKey = (provider: string) => `sk-${provider}-fake-secret`;
+
+export function startFakeOpenAI(): Promise<FakeServer> {
+  return startFake("openai-compatible", handle);
+}
+
+async function handle(ctx: FakeContext): Promise<void> {
+  const { entry, res, body } = ctx;
+  const provider = entry.provider;
+  const auth = entry.headers["authorization"] ?? "";
+  if (auth !== `Bearer ${fakeKey(provider)}`) {
+    // Like the real APIs, quote the key received: the router must never pass this through.
+    const got = auth.replace(/^Bearer /, "");
+    return sendJson(res, 401, { error: { message: `Incorrect API key provided: ${got}.`, type: "invalid_request_error", param: null, code: "invalid_api_key" } });
+  }
+  const path = entry.path.replace(/^\/[^/]+\/v1/, "");
+  if (ctx.req.method === "GET" && path === "/models") {
+    return sendJson(res, 200, { object: "list", data: [{ id: "ok", object: "model", created: 1700000000, owned_by: provider }] });
+  }
+  const model = typeof (body as { model?: unknown })?.model === "string" ? (body as { model: string }).model : "";
+  entry.model = model;
+  if (ctx.req.method === "POST" && path === "/embeddings") return embeddings(ctx, model);
+  if (ctx.req.method === "POST" && path === "/chat/completions") return chat(ctx, provider, model);
+  sendJson(res, 404, { error: { message: `Unknown path ${entry.path}`, type: "invalid_request_error", code: null, param: null } });
+}
+
+function errorBody(message: string, type: string, code: string | null, param: string | null = null) {
+  return { error: { message, type, code, param } };
+}
+
+/** Handles the faults that happen before any answer; true when it answered. */
+async function preAnswerFault(ctx: FakeContext, model: string): Promise<boolean> {
+  const { res } = ctx;
+  const f = parseFault(model);
+  switch (f.name) {
+    case "status": {
+      const code = Number(f.args[0]);
+      if (f.args[1] === "once" && !ctx.firstTime(`status:${model}`)) return false;
+      sendJson(res, code, errorBody(`fake failure ${code}`, code >= 500 ? "server_error" : "invalid_request_error", null));
+      return true;
+    }
+    case "retry-after": {
+      if (f.args[2] === "once" && !ctx.firstTime(`ra:${model}`)) return false;
+      const headers: Record<string, string> = f.args[0] && f.args[0] !== "none" ? { "retry-after": f.args[0] } : {};
+      sendJson(res, 429, errorBody("Rate limit reached", "rate_limit_error", "rate_limit_exceeded"), headers);
+      return true;
+    }
+    case "close":
+      if (f.args[0] === "once" && !ctx.firstTime(`close:${model}`)) return false;
+      ctx.req.socket.destroy();
+      return true;
+    case "silent":
+      await untilClosed(res);
+      return true;
+    case "context-length":
+      sendJson(res, 400, errorBody("This model's maximum context length is 8192 tokens.", "invalid_request_error", "context_length_exceeded", "messages"));
+      return true;
+    case "content-policy":
+      sendJson(res, 400, errorBody("Your request was rejected as a result of our safety system.", "invalid_request_error", "content_policy_violation"));
+      return true;
+    case "bad-request":
+      sendJson(res, 400, errorBody("Invalid 'temperature': unsupported by this model.", "invalid_request_error", "invalid_value", "temperature"));
+      return true;
+    case "unknown-model":
+      sendJson(res, 404, errorBody(`The model \`${model}\` does not exist or you do not have access to it.`, "invalid_request_error", "model_not_found"));
+      return true;
+  }
+  return false;
+}
+
+async function chat(ctx: FakeContext, provider: string, model: string): Promise<void> {
+  const { res, body } = ctx;
+  if (await preAnswerFault(ctx, model)) return;
+  const f = parseFault(model);
+  const includeUsage = (body as { stream_options?: { include_usage?: boolean } }).stream_options?.include_usage === true;
+  const stream = (body as { stream?: boolean }).stream === true;
+  const id = `chatcmpl-fake-${Math.random().toString(36).slice(2, 10)}`;
+  const base = { id, object: "chat.completion.chunk", created: 1700000000, model };
+  const tokens = f.name === "empty" ? [] : answerTokens(provider, model);
+  const usage = { prompt_tokens: 11, completion_tokens: tokens.length, total_tokens: 11 + tokens.length };
+
+  if (!stream) {
+    // The router always streams upstream; a non-streaming call here is a bug worth seeing.
+    return sendJson(res, 400, errorBody("fake: the router must stream upstream", "invalid_request_error", null));
+  }
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const send = (obj: unknown) => res.write(`data: ${typeof obj === "string" ? obj : JSON.stringify(obj)}\n\n`);
+  const delta = (d: Record<string, unknown>, finish: string | null = null) => send({ ...base, choices: [{ index: 0, delta: d, finish_reason: finish }] });
+
+  if (f.name === "headers-silent") return untilClosed(res);
+  res.write(": OPENROUTER PROCESSING\n\n");
+  delta({ role: "assistant", content: "" });
+  if (f.name === "slow-first") await sleep(Number(f.args[0] ?? 0));
+
+  if (f.name === "tools") {
+    const fragments = ['{"city":', ' "Par', 'is", "unit"', ': "c"}'];
+    delta({ tool_calls: [{ index: 0, id: "call_fake_1", type: "function", function: { name: "get_weather", arguments: "" } }] });
+    for (const a of fragments) delta({ tool_calls: [{ index: 0, function: { arguments: a } }] });
+    delta({}, "tool_calls");
+    if (includeUsage) send({ ...base, choices: [], usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 } });
+    send("[DONE]");
+    return void res.end();
+  }
+
+  for (let i = 0; i < tokens.length; i++) {
+    if (res.destroyed) return;
+    if (f.name === "cut" && i === Number(f.args[0] ?? 1)) return void res.end();
+    if (f.name === "stall" && i === Number(f.args[0] ?? 1)) return untilClosed(res);
+    if (f.name === "stream-error" && i === Number(f.args[0] ?? 1)) {
+      send({ error: { message: "The server had an error while processing your request.", type: "server_error", code: "internal_error" } });
+      return void res.end();
+    }
+    if (f.name === "malformed" && i === 2) res.write("data: {this is not json\n\n");
+    delta({ content: tokens[i] });
+    await sleep(Number(f.name === "pace" ? f.args[0] : 0) || 0);
+  }
+  delta({}, "stop");
+  if (includeUsage) send({ ...base, choices: [], usage });
+  if (f.name === "no-done") return void res.end();
+  if (f.name === "no-done-open") return untilClosed(res);
+  send("[DONE]");
+  res.end();
+}
+
+async function embeddings(ctx: FakeContext, model: string): Promise<void> {
+  const { res, body } = ctx;
+  if (await preAnswerFault(ctx, model)) return;
+  const input = (body as { input: unknown }).input;
+  const inputs = Array.isArray(input) ? input : [input];
+  const data = inputs.map((text, index) => ({ object: "embedding", index, embedding: fakeVector(String(text)) }));
+  const tokens = inputs.reduce<number>((n, t) => n + String(t).split(/\s+/).length, 0);
+  sendJson(res, 200, { object: "list", data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+}
+
+/** A deterministic 4-dimensional vector per text, so tests can predict embeddings. */
+export function fakeVector(text: string): number[] {
+  let h = 7;
+  for (const ch of text) h = (h * 31 + ch.charCodeAt(0)) % 1000;
+  return [h / 1000, text.length / 100, 0.5, -0.25];
+}
+

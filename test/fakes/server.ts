@@ -1,0 +1,116 @@
+/**
+ * Common plumbing for the fake upstreams: a loopback HTTP server, an attempt log tests
+ * read over HTTP (`GET /__log?model=<substring>`), and "once" bookkeeping per model name.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface LogEntry {
+  /** First path segment before the API path, e.g. "groq" for /groq/v1/chat/completions. */
+  provider: string;
+  method: string;
+  path: string;
+  /** The full URL path and query as received (tests assert secrets never appear in it). */
+  url: string;
+  model?: string;
+  headers: Record<string, string>;
+  body?: unknown;
+  /** The client closed the connection before the fake finished answering. */
+  aborted: boolean;
+  /** Milliseconds since the fake started. */
+  at: number;
+  closedAt?: number;
+}
+
+export interface FakeContext {
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+  entry: LogEntry;
+  body: unknown;
+  /** True the first time this (fault, model name) pair is seen. */
+  firstTime(key: string): boolean;
+}
+
+export type FakeHandler = (ctx: FakeContext) => Promise<void> | void;
+
+export interface FakeServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startFake(name: string, handler: FakeHandler): Promise<FakeServer> {
+  const log: LogEntry[] = [];
+  const seen = new Set<string>();
+  const started = Date.now();
+  const sockets = new Set<import("node:net").Socket>();
+
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://fake");
+    if (url.pathname === "/__log") {
+      const filter = url.searchParams.get("model") ?? "";
+      const entries = log.filter((e) => !filter || (e.model ?? "").includes(filter) || e.url.includes(filter));
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(entries));
+      return;
+    }
+    const raw = await readBody(req);
+    let body: unknown;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      body = raw;
+    }
+    const entry: LogEntry = {
+      provider: url.pathname.split("/").filter(Boolean)[0] ?? "",
+      method: req.method ?? "GET",
+      path: url.pathname,
+      url: req.url ?? "/",
+      headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
+      body,
+      aborted: false,
+      at: Date.now() - started,
+    };
+    log.push(entry);
+    res.on("close", () => {
+      entry.closedAt = Date.now() - started;
+      if (!res.writableFinished) entry.aborted = true;
+    });
+    try {
+      await handler({ req, res, entry, body, firstTime: (key) => (seen.has(key) ? false : (seen.add(key), true)) });
+    } catch (err) {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      if (!res.writableEnded) res.end(JSON.stringify({ error: { message: `fake ${name} crashed: ${String(err)}` } }));
+    }
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on("data", (c: Buffer) => parts.push(c));
+    req.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+}
+
+/** Resolves when the client goes away, so "silent" handlers never outlive their request. */
+export function untilClosed(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => (res.destroyed ? resolve() : res.on("close", () => resolve())));
+}

@@ -1,0 +1,39 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+/** Matches fakeKey() in test/fakes/openai-compatible.ts (not imported: the config loader wants no extension-less imports). */
+const fakeKey = (provider: string) => `sk-${provider}-fake-secret`;
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest(({ inject }) => {
+      const openai = inject("openaiFakeUrl");
+      return {
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            API_KEYS: "test-key,second-key",
+            ADMIN_API_KEYS: "admin-key",
+            CORS_ORIGINS: "https://app.example.com",
+            GROQ_BASE_URL: `${openai}/groq/v1`,
+            GROQ_API_KEY: fakeKey("groq"),
+            OPENROUTER_BASE_URL: `${openai}/openrouter/v1`,
+            OPENROUTER_API_KEY: fakeKey("openrouter"),
+            TOGETHER_BASE_URL: `${openai}/together/v1`,
+            TOGETHER_API_KEY: fakeKey("together"),
+            OPENAI_BASE_URL: `${openai}/openai/v1`,
+            OPENAI_API_KEY: fakeKey("openai"),
+            // Short timeouts so timeout tests take well under a second each.
+            FIRST_BYTE_TIMEOUT_MS: "400",
+            STREAM_IDLE_TIMEOUT_MS: "400",
+            REQUEST_TIMEOUT_MS: "8000",
+          },
+        },
+      };
+    }),
+  ],
+  test: {
+    globalSetup: ["./test/global-setup.ts"],
+    testTimeout: 20_000,
+  },
+});
