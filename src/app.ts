@@ -4,8 +4,8 @@ import { HTTPException } from "hono/http-exception";
 import { ApiError } from "./openai/errors";
 import { requestId } from "./middleware/request-id";
 import { apiKeyAuth } from "./middleware/auth";
-import { loadProviders, loadSettings } from "./config/settings";
-import { bundledConfig } from "./config/bundled";
+import { envString, loadProviders, loadSettings } from "./config/settings";
+import { activeConfig } from "./config/bundled";
 import { ConfigError } from "./config/aliases";
 import { log } from "./observability/log";
 import { publicRoutes } from "./routes/public";
@@ -21,7 +21,7 @@ export function createApp(): Hono<AppEnv> {
   app.use(async function loadContext(c, next) {
     const env = c.env as unknown as Record<string, unknown>;
     const settings = loadSettings(env);
-    const config = bundledConfig();
+    const config = activeConfig(envString(env, "ALIASES_YAML"));
     c.set("settings", settings);
     c.set("config", config);
     c.set("providers", loadProviders(env, config));

@@ -2,7 +2,7 @@
  * aliases.yaml: text → yaml → zod → frozen value. Pure; every error names where it is
  * (alias, chain index, and the line when the YAML parser knows it).
  */
-import { LineCounter, parseDocument, isNode, type Document } from "yaml";
+import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from "yaml";
 import { z } from "zod";
 import type { ProviderKind } from "../providers/types";
 
@@ -42,7 +42,7 @@ export interface RouterConfig {
   defaultAlias: string;
   providers: ReadonlyMap<string, ExtraProvider>;
   version: string;
-  source: "bundled" | "override";
+  source: "bundled" | "env" | "override";
   updatedAt?: string;
 }
 
@@ -94,10 +94,13 @@ export function parseAliasesYaml(text: string, source: RouterConfig["source"] = 
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    const at = e.linePos?.[0];
-    throw new ConfigError(`aliases.yaml${at ? ` line ${at.line}` : ""}: invalid YAML: ${e.message.split("\n")[0]}`);
+    // With prettyErrors off the parser leaves linePos unset; the offset is always there.
+    const at = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
+    throw new ConfigError(`aliases.yaml line ${at.line}: invalid YAML: ${e.message.split("\n")[0]}`);
   }
   const where = (path: readonly PropertyKey[]) => lineOf(doc, lineCounter, path);
+  // A bad name is on its key's line, which can differ from the line its body starts on.
+  const whereKey = (path: readonly PropertyKey[]) => lineOf(doc, lineCounter, path, true);
 
   const parsed = rootSchema.safeParse(doc.toJS());
   if (!parsed.success) {
@@ -108,7 +111,7 @@ export function parseAliasesYaml(text: string, source: RouterConfig["source"] = 
 
   const providers = new Map<string, ExtraProvider>();
   for (const [name, p] of Object.entries(root.providers ?? {})) {
-    const at = where(["providers", name]);
+    const at = whereKey(["providers", name]);
     if (!PROVIDER_NAME.test(name)) throw new ConfigError(`aliases.yaml${at}: provider "${name}": names are lower-case letters, digits, - and _`);
     if (name in BUILTIN_PROVIDERS) throw new ConfigError(`aliases.yaml${at}: provider "${name}" is built in; configure it with its env vars instead`);
     if (p.kind !== "ollama" && !p.api_key_env)
@@ -122,7 +125,7 @@ export function parseAliasesYaml(text: string, source: RouterConfig["source"] = 
   const aliases = new Map<string, AliasDefinition>();
   for (const [name, body] of entries) {
     if (!ALIAS_NAME.test(name))
-      throw new ConfigError(`aliases.yaml${where(["aliases", name])}: alias "${name}": names must be mana/<one segment>, e.g. mana/fast-text`);
+      throw new ConfigError(`aliases.yaml${whereKey(["aliases", name])}: alias "${name}": names must be mana/<one segment>, e.g. mana/fast-text`);
     const chain = body.chain.map((raw, index) => {
       const at = where(["aliases", name, "chain", index]);
       const entry = parseChainEntry(raw);
@@ -161,13 +164,26 @@ export function parseChainEntry(raw: string): ChainEntry | undefined {
   return { provider, model, id: `${provider}/${model}` };
 }
 
-function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[]): string {
-  // Walk up the path until a node with a source range is found.
+/**
+ * The line of the node at `path` (of its key with `atKey`). A missing node (a required
+ * field left out) points at the key of its nearest existing ancestor.
+ */
+function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[], atKey = false): string {
   for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as unknown[], true);
+    const prefix = path.slice(0, n);
+    const value = n === 0 ? doc.contents : doc.getIn(prefix as unknown[], true);
+    const node = n > 0 && (atKey || n < path.length) ? (keyNodeOf(doc, prefix) ?? value) : value;
     if (isNode(node) && node.range) return ` line ${counter.linePos(node.range[0]).line}`;
   }
   return "";
+}
+
+/** The key node of a mapping entry; undefined for list items, which have none. */
+function keyNodeOf(doc: Document, path: readonly PropertyKey[]): unknown {
+  const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1) as unknown[], true);
+  if (!isMap(parent)) return undefined;
+  const last = path[path.length - 1];
+  return parent.items.find((pair) => (isScalar(pair.key) ? pair.key.value : pair.key) === last)?.key;
 }
 
 function describePath(path: readonly PropertyKey[]): string {

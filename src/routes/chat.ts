@@ -1,15 +1,115 @@
 import { Hono } from "hono";
-import { ApiError } from "../openai/errors";
-import { chatRequestSchema } from "../openai/schemas";
+import { chatRequestSchema, type ChatRequest } from "../openai/schemas";
 import { readJsonBody, validate } from "../openai/validate";
+import type { ChatChunk } from "../openai/responses";
+import { describeFailure } from "../providers/failures";
+import { asUpstreamError } from "../providers/http";
+import { sseData, SSE_DONE, SSE_HEADERS } from "../streaming/encode";
+import { resolveChain } from "../routing/resolve";
+import { attemptsHeader, walkChat, type WalkResult } from "../routing/walk";
+import { walkContext } from "../routing/context";
+import { redactSecrets } from "../routing/redact";
+import { log } from "../observability/log";
 import type { AppEnv } from "../types";
 
 export function chatRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post("/chat/completions", async (c) => {
-    const body = await readJsonBody(c.req.raw, c.get("settings").maxBodyBytes);
-    validate(chatRequestSchema, body);
-    throw new ApiError(501, "Chat completions are not routed yet", { code: "not_implemented" });
+    const settings = c.get("settings");
+    const request = validate(chatRequestSchema, await readJsonBody(c.req.raw, settings.maxBodyBytes));
+    const providers = c.get("providers");
+    const chain = resolveChain(request.model, c.get("config"), settings.defaultProvider, new Set(providers.keys()));
+    const ctx = walkContext(c);
+    const streaming = request.stream === true;
+    let result: WalkResult;
+    try {
+      result = await walkChat(ctx, chain, request, streaming ? "stream" : "aggregate");
+    } catch (err) {
+      ctx.dispose();
+      throw err;
+    }
+    const headers = { "X-Mana-LLM-Resolved": result.entry.id, ...attemptsHeader(result.attempts) };
+    if (result.kind === "complete") {
+      ctx.dispose();
+      return c.json(result.completion, 200, headers);
+    }
+    return new Response(sseBody(result, request, () => ctx.dispose(), (outcome) => ctx.gate.report(result.provider.name, outcome), c.get("requestId")), {
+      status: 200,
+      headers: { ...SSE_HEADERS, ...headers },
+    });
   });
   return app;
+}
+
+/**
+ * The committed stream to the client: the held head first, then chunks as they arrive
+ * (pulled one at a time — no buffering). A failure after commit ends the stream with one
+ * error event and no `[DONE]`, so no client mistakes a cut answer for a complete one.
+ */
+function sseBody(
+  result: Extract<WalkResult, { kind: "committed" }>,
+  request: ChatRequest,
+  dispose: () => void,
+  report: (o: { kind: "failure"; reason: string }) => void,
+  requestId: string,
+): ReadableStream<Uint8Array> {
+  const includeUsage = request.stream_options?.include_usage === true;
+  const model = result.entry.id;
+  const finish = () => {
+    result.close();
+    dispose();
+  };
+  const encode = (chunk: ChatChunk): Uint8Array | undefined => {
+    const out: ChatChunk = { ...chunk, model };
+    if (!includeUsage) {
+      delete out.usage;
+      if (out.choices.length === 0) return undefined;
+    }
+    return sseData(out);
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        for (const chunk of result.head) {
+          const bytes = encode(chunk);
+          if (bytes) controller.enqueue(bytes);
+        }
+      },
+      async pull(controller) {
+        try {
+          while (true) {
+            const r = await result.rest.next();
+            if (r.done) {
+              controller.enqueue(SSE_DONE);
+              controller.close();
+              finish();
+              return;
+            }
+            const bytes = encode(r.value);
+            if (bytes) {
+              controller.enqueue(bytes);
+              return;
+            }
+          }
+        } catch (err) {
+          const failure = asUpstreamError(err, new AbortController().signal).failure;
+          const message = redactSecrets(describeFailure(failure), result.provider);
+          if (failure.kind !== "blocked") report({ kind: "failure", reason: failure.kind === "timeout" ? "timeout" : "stream-error" });
+          log("warn", "stream.failed_after_commit", { request_id: requestId, model, failure: message });
+          const code = failure.kind === "timeout" ? "upstream_timeout" : failure.kind === "blocked" ? "content_blocked" : "upstream_stream_error";
+          controller.enqueue(
+            sseData({ error: { message: `The answer from ${model} was interrupted: ${message}. The response is incomplete.`, type: "upstream_error", code, param: null } }),
+          );
+          controller.close();
+          finish();
+        }
+      },
+      cancel() {
+        // The client went away: stop reading and close the upstream at once.
+        void result.rest.return(undefined).catch(() => {});
+        finish();
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }

@@ -5,7 +5,7 @@
  *
  *   ok                       normal answer
  *   status:<code>[:once]     HTTP error (once: only the first call per model name)
- *   retry-after:<s>          429 with Retry-After: <s> (no header when <s> is "none")
+ *   retry-after:<s>[:once]   429 with Retry-After: <s> (no header when <s> is "none")
  *   close[:once]             destroy the socket before answering (reset)
  *   silent                   accept, never send headers
  *   headers-silent           send 200 headers, never a token

@@ -17,6 +17,8 @@ export function startFakeOpenAI(): Promise<FakeServer> {
 async function handle(ctx: FakeContext): Promise<void> {
   const { entry, res, body } = ctx;
   const provider = entry.provider;
+  const model = typeof (body as { model?: unknown })?.model === "string" ? (body as { model: string }).model : "";
+  entry.model = model;
   const auth = entry.headers["authorization"] ?? "";
   if (auth !== `Bearer ${fakeKey(provider)}`) {
     // Like the real APIs, quote the key received: the router must never pass this through.
@@ -27,8 +29,6 @@ async function handle(ctx: FakeContext): Promise<void> {
   if (ctx.req.method === "GET" && path === "/models") {
     return sendJson(res, 200, { object: "list", data: [{ id: "ok", object: "model", created: 1700000000, owned_by: provider }] });
   }
-  const model = typeof (body as { model?: unknown })?.model === "string" ? (body as { model: string }).model : "";
-  entry.model = model;
   if (ctx.req.method === "POST" && path === "/embeddings") return embeddings(ctx, model);
   if (ctx.req.method === "POST" && path === "/chat/completions") return chat(ctx, provider, model);
   sendJson(res, 404, { error: { message: `Unknown path ${entry.path}`, type: "invalid_request_error", code: null, param: null } });
@@ -50,7 +50,7 @@ async function preAnswerFault(ctx: FakeContext, model: string): Promise<boolean>
       return true;
     }
     case "retry-after": {
-      if (f.args[2] === "once" && !ctx.firstTime(`ra:${model}`)) return false;
+      if (f.args[1] === "once" && !ctx.firstTime(`ra:${model}`)) return false;
       const headers: Record<string, string> = f.args[0] && f.args[0] !== "none" ? { "retry-after": f.args[0] } : {};
       sendJson(res, 429, errorBody("Rate limit reached", "rate_limit_error", "rate_limit_exceeded"), headers);
       return true;

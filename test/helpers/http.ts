@@ -28,3 +28,39 @@ export async function fakeLog(which: "openaiFakeUrl", modelSubstring: string): P
   const res = await fetch(`${inject(which)}/__log?model=${encodeURIComponent(modelSubstring)}`);
   return (await res.json()) as LogEntry[];
 }
+
+/**
+ * Calls the Worker's fetch with some bindings replaced (settings, ALIASES_YAML, keys),
+ * exactly as the runtime would, and waits for its background work.
+ */
+export async function callWith(overrides: Record<string, string>, path: string, init: RequestInit & { key?: string | null } = {}): Promise<Response> {
+  const { default: worker } = await import("../../src/index");
+  const { env } = await import("cloudflare:workers");
+  const { createExecutionContext } = await import("cloudflare:test");
+  const headers = new Headers(init.headers);
+  const key = init.key === undefined ? KEY : init.key;
+  if (key !== null && !headers.has("authorization")) headers.set("authorization", `Bearer ${key}`);
+  const ctx = createExecutionContext();
+  const request = new Request(`http://router.test${path}`, { ...init, headers }) as Request<unknown, IncomingRequestCfProperties>;
+  return worker.fetch(request, { ...env, ...overrides } as Env, ctx);
+}
+
+export function postWith(overrides: Record<string, string>, path: string, body: unknown, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set("content-type", "application/json");
+  return callWith(overrides, path, { ...init, method: "POST", headers, body: JSON.stringify(body) });
+}
+
+/** An ALIASES_YAML with one alias `mana/t` (the default) over the given chain. */
+export function chainYaml(chain: string[], extra = ""): string {
+  return `aliases:\n  mana/t:\n    description: test chain\n    chain: [${chain.map((e) => JSON.stringify(e)).join(", ")}]\ndefault: mana/t\n${extra}`;
+}
+
+/** Reads an SSE body into its `data:` payloads, in order. */
+export async function sseEvents(res: Response): Promise<string[]> {
+  const text = await res.text();
+  return text
+    .split("\n\n")
+    .map((block) => block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n"))
+    .filter((d) => d.length > 0);
+}

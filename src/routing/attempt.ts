@@ -1,0 +1,98 @@
+/**
+ * One call to one chain entry, under the router's clocks. In "aggregate" mode it returns
+ * the complete answer; in "stream" mode it returns once the first content or tool chunk
+ * (or a finish) arrived — the commit point — with the rest of the stream still to read.
+ */
+import type { ChainEntry } from "../config/aliases";
+import type { ChatRequest } from "../openai/schemas";
+import { completionId, type ChatChunk, type ChatCompletion } from "../openai/responses";
+import { UpstreamError } from "../providers/failures";
+import { asUpstreamError } from "../providers/http";
+import type { ProviderAdapter, ProviderConfig } from "../providers/types";
+import { CompletionAggregator } from "./aggregate";
+import { guardStream, isTimedOut, raceTimeout } from "./guarded-stream";
+
+export interface AttemptClock {
+  firstByteMs: number;
+  idleMs: number;
+  requestDeadline: number;
+  finishGraceMs: number;
+  now(): number;
+}
+
+export interface AttemptInput {
+  entry: ChainEntry;
+  provider: ProviderConfig;
+  adapter: ProviderAdapter;
+  request: ChatRequest;
+  clock: AttemptClock;
+  /** The request-level signal: client gone or the whole budget spent. */
+  parent: AbortSignal;
+  onMalformed(detail: string): void;
+}
+
+export type AttemptResult =
+  | { kind: "complete"; completion: ChatCompletion }
+  | {
+      kind: "committed";
+      /** Everything read up to and including the commit chunk (role chunk first). */
+      head: ChatChunk[];
+      rest: AsyncGenerator<ChatChunk>;
+      /** Releases the upstream connection and listeners; safe to call twice. */
+      close(): void;
+    };
+
+export async function attemptChat(input: AttemptInput, mode: "stream" | "aggregate"): Promise<AttemptResult> {
+  const { clock } = input;
+  const ac = new AbortController();
+  const abort = (reason: unknown) => {
+    if (!ac.signal.aborted) ac.abort(reason);
+  };
+  const onParentAbort = () => abort(input.parent.reason);
+  if (input.parent.aborted) throw asUpstreamError(input.parent.reason, input.parent);
+  input.parent.addEventListener("abort", onParentAbort);
+  const close = () => {
+    input.parent.removeEventListener("abort", onParentAbort);
+    abort(new UpstreamError({ kind: "stream-error", message: "released by the router" }));
+  };
+
+  try {
+    const start = clock.now();
+    const firstByteDeadline = start + clock.firstByteMs;
+    const opening = input.adapter.chat({
+      provider: input.provider,
+      model: input.entry.model,
+      request: input.request,
+      signal: ac.signal,
+      onMalformed: input.onMalformed,
+    });
+    const opened = await raceTimeout(opening, Math.min(firstByteDeadline, clock.requestDeadline) - start);
+    if (isTimedOut(opened)) {
+      opening.catch(() => {});
+      const err = new UpstreamError({ kind: "timeout", phase: firstByteDeadline <= clock.requestDeadline ? "first-byte" : "total" });
+      abort(err);
+      throw err;
+    }
+    const state = { sawPayload: false, finished: false };
+    const guarded = guardStream(opened, { ...clock, firstByteDeadline }, abort, state);
+
+    if (mode === "aggregate") {
+      const agg = new CompletionAggregator();
+      for await (const chunk of guarded) agg.add(chunk);
+      close();
+      return { kind: "complete", completion: agg.result(input.entry.id, completionId(), clock.now()) };
+    }
+
+    const head: ChatChunk[] = [];
+    while (!state.sawPayload && !state.finished) {
+      const r = await guarded.next();
+      if (r.done) break;
+      head.push(r.value);
+    }
+    return { kind: "committed", head, rest: guarded, close };
+  } catch (err) {
+    const failure = asUpstreamError(err, ac.signal);
+    close();
+    throw failure;
+  }
+}

@@ -1,0 +1,42 @@
+/** Builds the walk's context for one HTTP request: budget, abort wiring, breaker gate. */
+import type { Context } from "hono";
+import { alwaysClosedGate, type BreakerGate } from "../breaker/gate";
+import { UpstreamError } from "../providers/failures";
+import type { AppEnv } from "../types";
+import type { WalkContext } from "./walk";
+
+/** The circuit breakers the walk consults for this request. */
+function gateFor(_c: Context<AppEnv>): BreakerGate {
+  return alwaysClosedGate;
+}
+
+export function walkContext(c: Context<AppEnv>): WalkContext & { dispose(): void } {
+  const settings = c.get("settings");
+  const now = () => Date.now();
+  const deadline = now() + settings.requestTimeoutMs;
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(new UpstreamError({ kind: "timeout", phase: "total" })), settings.requestTimeoutMs);
+  const onClientGone = () => ac.abort(new ClientGone());
+  c.req.raw.signal?.addEventListener("abort", onClientGone);
+  return {
+    settings,
+    providers: c.get("providers"),
+    gate: gateFor(c),
+    requestId: c.get("requestId"),
+    deadline,
+    signal: ac.signal,
+    now,
+    dispose() {
+      clearTimeout(timer);
+      c.req.raw.signal?.removeEventListener("abort", onClientGone);
+    },
+  };
+}
+
+/** The client disconnected: stop everything, answer nobody. */
+export class ClientGone extends Error {
+  constructor() {
+    super("client disconnected");
+    this.name = "ClientGone";
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Puts the router's clocks on an upstream chunk stream: first byte, idle, total. Also
+ * decides completeness: a stream that ends before any `finish_reason` is cut; one that
+ * carried a finish is complete even without `[DONE]`, and does not wait for it.
+ */
+import { hasPayload, type ChatChunk } from "../openai/responses";
+import { UpstreamError } from "../providers/failures";
+
+export interface StreamClocks {
+  /** Epoch ms by which the first content/tool chunk must have arrived. */
+  firstByteDeadline: number;
+  idleMs: number;
+  /** Epoch ms when the whole request's budget ends. */
+  requestDeadline: number;
+  /** How long to wait for a usage chunk (or the end) after a finish. */
+  finishGraceMs: number;
+  now(): number;
+}
+
+const TIMED_OUT = Symbol("timed out");
+
+/** Resolves to TIMED_OUT after `ms` unless `p` settles first; the timer never outlives the race. */
+export async function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, ms))));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function isTimedOut(v: unknown): v is typeof TIMED_OUT {
+  return v === TIMED_OUT;
+}
+
+/**
+ * Yields the upstream's chunks under the clocks. On a timeout it aborts the upstream
+ * (`abort(reason)`) and throws the typed timeout; when the consumer stops early the
+ * upstream is aborted too.
+ */
+export async function* guardStream(
+  source: AsyncIterable<ChatChunk>,
+  clocks: StreamClocks,
+  abort: (reason: UpstreamError) => void,
+  state: { sawPayload: boolean; finished: boolean } = { sawPayload: false, finished: false },
+): AsyncGenerator<ChatChunk> {
+  const it = source[Symbol.asyncIterator]();
+  let clean = false;
+  try {
+    while (true) {
+      const now = clocks.now();
+      let phase: "first-byte" | "idle" | "total";
+      let wait: number;
+      if (state.finished) {
+        phase = "idle";
+        wait = clocks.finishGraceMs;
+      } else if (!state.sawPayload) {
+        phase = "first-byte";
+        wait = clocks.firstByteDeadline - now;
+      } else {
+        phase = "idle";
+        wait = clocks.idleMs;
+      }
+      if (clocks.requestDeadline - now < wait) {
+        phase = "total";
+        wait = clocks.requestDeadline - now;
+      }
+      const pending = it.next();
+      const r = await raceTimeout(pending, wait);
+      if (isTimedOut(r)) {
+        pending.catch(() => {}); // settles with the abort below; nobody reads it
+        if (state.finished) {
+          // Finished but the upstream never closed or sent usage: the answer is complete;
+          // close the upstream without waiting for it.
+          clean = true;
+          abort(new UpstreamError({ kind: "stream-error", message: "closed by the router after a complete answer" }));
+          return;
+        }
+        const err = new UpstreamError({ kind: "timeout", phase });
+        abort(err);
+        throw err;
+      }
+      if (r.done) {
+        if (!state.finished) throw new UpstreamError({ kind: "stream-error", message: "upstream stream ended before the answer was complete" });
+        clean = true;
+        return;
+      }
+      const chunk = r.value;
+      if (hasPayload(chunk)) state.sawPayload = true;
+      const finishing = chunk.choices.some((c) => c.finish_reason != null);
+      const wasFinished = state.finished;
+      if (finishing) state.finished = true;
+      yield chunk;
+      // Usage after (or with) the finish is the last thing an OpenAI stream sends.
+      if ((wasFinished || finishing) && chunk.usage) {
+        clean = true;
+        return;
+      }
+    }
+  } finally {
+    // Stopped early (consumer gone, error) or finished before the upstream closed: release
+    // it. Never await this: a generator with a pending read only returns after that read.
+    if (!clean || state.finished) void it.return?.()?.catch(() => {});
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The chain walk (DESIGN.md § Request path 3–8): skip what cannot answer, call the rest in
+ * order, classify each failure, retry once where that helps, and end with the first answer
+ * or an error that lists every attempt.
+ */
+import type { ChainEntry } from "../config/aliases";
+import type { Settings } from "../config/settings";
+import type { BreakerGate } from "../breaker/gate";
+import { ApiError, type Attempt } from "../openai/errors";
+import type { ChatRequest } from "../openai/schemas";
+import { describeFailure, UpstreamError, type UpstreamFailure } from "../providers/failures";
+import { asUpstreamError } from "../providers/http";
+import { adapterFor } from "../providers/registry";
+import type { ProviderAdapter, ProviderConfig } from "../providers/types";
+import { log } from "../observability/log";
+import { attemptChat, type AttemptResult } from "./attempt";
+import { classifyFailure } from "./classify";
+import type { ResolvedChain } from "./resolve";
+import { redactSecrets } from "./redact";
+
+export interface WalkContext {
+  settings: Settings;
+  providers: ReadonlyMap<string, ProviderConfig>;
+  gate: BreakerGate;
+  requestId: string;
+  /** Epoch ms when the whole request must be done (REQUEST_TIMEOUT_MS from arrival). */
+  deadline: number;
+  /** Aborted when the client goes away or the budget is spent. */
+  signal: AbortSignal;
+  now(): number;
+}
+
+/** Wait after the finish chunk for a trailing usage chunk before calling a stream complete. */
+const FINISH_GRACE_MS = 250;
+
+export type WalkResult = AttemptResult & { entry: ChainEntry; provider: ProviderConfig; attempts: Attempt[] };
+
+/** A usable entry: configured here, with an adapter, able to serve this request. */
+export interface Candidate {
+  entry: ChainEntry;
+  provider: ProviderConfig;
+  adapter: ProviderAdapter;
+}
+
+/** Pre-call skips that need no I/O; returns the candidate or records why not. */
+export function prepareEntry(entry: ChainEntry, ctx: WalkContext, attempts: Attempt[], capable: (a: ProviderAdapter) => string | undefined): Candidate | undefined {
+  const provider = ctx.providers.get(entry.provider);
+  const adapter = provider ? adapterFor(provider.kind) : undefined;
+  if (!provider?.configured || !adapter) {
+    attempts.push({ model: entry.id, reason: "unconfigured", detail: provider ? `no key configured for ${entry.provider}` : `unknown provider ${entry.provider}` });
+    return undefined;
+  }
+  const why = capable(adapter);
+  if (why) {
+    attempts.push({ model: entry.id, reason: "incapable", detail: why });
+    return undefined;
+  }
+  return { entry, provider, adapter };
+}
+
+export async function walkChat(ctx: WalkContext, chain: ResolvedChain, request: ChatRequest, mode: "stream" | "aggregate"): Promise<WalkResult> {
+  const attempts: Attempt[] = [];
+  for (const entry of chain.entries) {
+    if (ctx.now() >= ctx.deadline) break;
+    const candidate = prepareEntry(entry, ctx, attempts, (a) => a.incapable(request, entry.model));
+    if (!candidate) continue;
+    if (!(await ctx.gate.admit(candidate.provider.name))) {
+      attempts.push({ model: entry.id, reason: "cache-unhealthy", detail: "circuit breaker open" });
+      continue;
+    }
+    for (let retry = 0; ; retry++) {
+      try {
+        const result = await attemptChat(
+          {
+            ...candidate,
+            request,
+            parent: ctx.signal,
+            clock: {
+              firstByteMs: ctx.settings.firstByteTimeoutMs,
+              idleMs: ctx.settings.streamIdleTimeoutMs,
+              requestDeadline: ctx.deadline,
+              finishGraceMs: FINISH_GRACE_MS,
+              now: ctx.now,
+            },
+            onMalformed: (detail) => malformedEvent(ctx, entry, detail),
+          },
+          mode,
+        );
+        ctx.gate.report(candidate.provider.name, { kind: "success" });
+        return { ...result, entry, provider: candidate.provider, attempts };
+      } catch (err) {
+        const failure = redactFailure(asUpstreamError(err, ctx.signal).failure, candidate.provider);
+        if (ctx.signal.aborted && !(ctx.signal.reason instanceof UpstreamError)) throw ctx.signal.reason;
+        const decision = classifyFailure(failure, candidate.provider.name);
+        log("warn", "upstream.failed", { request_id: ctx.requestId, model: entry.id, failure: describeFailure(failure), attempt: retry + 1 });
+        // Not retryable: the caller's problem (or ours, for credentials); the breaker is untouched.
+        if (decision.action === "return") throw withAttempts(decision.error, attempts, entry);
+        if (decision.breaker) ctx.gate.report(candidate.provider.name, decision.breaker);
+        const remaining = ctx.deadline - ctx.now();
+        if (decision.retrySame && retry === 0 && decision.retryDelayMs < remaining - 50) {
+          if (decision.retryDelayMs > 0) await sleep(decision.retryDelayMs, ctx.signal);
+          continue;
+        }
+        attempts.push({ model: entry.id, reason: decision.reason, detail: describeFailure(failure) });
+        break;
+      }
+    }
+  }
+  throw exhausted(ctx, chain, attempts);
+}
+
+/** Every entry was skipped or failed: say exactly why, entry by entry. */
+export function exhausted(ctx: Pick<WalkContext, "now" | "deadline" | "settings">, chain: ResolvedChain, attempts: Attempt[]): ApiError {
+  const label = chain.alias ?? chain.entries[0]?.id ?? "model";
+  const summary = attempts.map((a) => `${a.model}: ${a.detail ?? a.reason}`).join("; ");
+  const headers = attemptsHeader(attempts);
+  if (ctx.now() >= ctx.deadline) {
+    return new ApiError(504, `No answer for ${label} within REQUEST_TIMEOUT_MS (${ctx.settings.requestTimeoutMs} ms). Attempts: ${summary || "none"}`, {
+      type: "timeout_error",
+      code: "upstream_timeout",
+      attempts,
+      headers,
+    });
+  }
+  if (attempts.length > 0 && attempts.every((a) => a.reason === "incapable")) {
+    return new ApiError(400, `No entry of ${label} can serve this request: ${summary}`, { code: "unsupported_capability", attempts, headers });
+  }
+  const called = attempts.filter((a) => a.reason !== "unconfigured" && a.reason !== "incapable" && a.reason !== "cache-unhealthy");
+  if (called.length > 0 && called.every((a) => a.reason === "rate-limited")) {
+    return new ApiError(429, `Every provider for ${label} is rate limiting: ${summary}`, { type: "rate_limit_error", code: "rate_limited", attempts, headers });
+  }
+  return new ApiError(503, `No healthy provider could answer ${label}. Attempts: ${summary || "none"}`, {
+    type: "no_healthy_provider",
+    code: "no_healthy_provider",
+    attempts,
+    headers,
+  });
+}
+
+export function attemptsHeader(attempts: readonly Attempt[]): Record<string, string> {
+  return attempts.length ? { "X-Mana-LLM-Attempts": attempts.map((a) => `${a.model}=${a.reason}`).join(", ") } : {};
+}
+
+function withAttempts(error: ApiError, attempts: Attempt[], entry: ChainEntry): ApiError {
+  const headers = { ...attemptsHeader(attempts), "X-Mana-LLM-Resolved": entry.id };
+  return new ApiError(error.status, error.message, { type: error.type, code: error.code, param: error.param, headers });
+}
+
+function redactFailure(f: UpstreamFailure, provider: ProviderConfig): UpstreamFailure {
+  if (!("message" in f)) return f;
+  return { ...f, message: redactSecrets(f.message, provider) };
+}
+
+function malformedEvent(ctx: WalkContext, entry: ChainEntry, detail: string): void {
+  log("warn", "upstream.malformed_event", { request_id: ctx.requestId, model: entry.id, detail });
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+  });
+}
