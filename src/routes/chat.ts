@@ -6,7 +6,8 @@ import { describeFailure } from "../providers/failures";
 import { asUpstreamError } from "../providers/http";
 import { sseData, SSE_DONE, SSE_HEADERS } from "../streaming/encode";
 import { resolveChain } from "../routing/resolve";
-import { attemptsHeader, walkChat, type WalkResult } from "../routing/walk";
+import { attemptsHeader, walkChat, type Walked } from "../routing/walk";
+import type { AttemptResult } from "../routing/attempt";
 import { walkContext } from "../routing/context";
 import { redactSecrets } from "../routing/redact";
 import { log } from "../observability/log";
@@ -21,19 +22,20 @@ export function chatRoutes(): Hono<AppEnv> {
     const chain = resolveChain(request.model, c.get("config"), settings.defaultProvider, new Set(providers.keys()));
     const ctx = walkContext(c);
     const streaming = request.stream === true;
-    let result: WalkResult;
+    let walked: Walked<AttemptResult>;
     try {
-      result = await walkChat(ctx, chain, request, streaming ? "stream" : "aggregate");
+      walked = await walkChat(ctx, chain, request, streaming ? "stream" : "aggregate");
     } catch (err) {
       ctx.dispose();
       throw err;
     }
-    const headers = { "X-Mana-LLM-Resolved": result.entry.id, ...attemptsHeader(result.attempts) };
+    const result = walked.value;
+    const headers = { "X-Mana-LLM-Resolved": walked.entry.id, ...attemptsHeader(walked.attempts) };
     if (result.kind === "complete") {
       ctx.dispose();
       return c.json(result.completion, 200, headers);
     }
-    return new Response(sseBody(result, request, () => ctx.dispose(), (outcome) => ctx.gate.report(result.provider.name, outcome), c.get("requestId")), {
+    return new Response(sseBody({ ...result, entry: walked.entry, provider: walked.provider }, request, () => ctx.dispose(), (outcome) => ctx.gate.report(walked.provider.name, outcome), c.get("requestId")), {
       status: 200,
       headers: { ...SSE_HEADERS, ...headers },
     });
@@ -47,7 +49,7 @@ export function chatRoutes(): Hono<AppEnv> {
  * error event and no `[DONE]`, so no client mistakes a cut answer for a complete one.
  */
 function sseBody(
-  result: Extract<WalkResult, { kind: "committed" }>,
+  result: Extract<AttemptResult, { kind: "committed" }> & Pick<Walked<unknown>, "entry" | "provider">,
   request: ChatRequest,
   dispose: () => void,
   report: (o: { kind: "failure"; reason: string }) => void,

@@ -1,15 +1,40 @@
 import { Hono } from "hono";
-import { ApiError } from "../openai/errors";
 import { embeddingsRequestSchema } from "../openai/schemas";
 import { readJsonBody, validate } from "../openai/validate";
+import { resolveChain } from "../routing/resolve";
+import { walkContext } from "../routing/context";
+import { attemptsHeader } from "../routing/walk";
+import { vectorToBase64, walkEmbeddings } from "../routing/embeddings";
 import type { AppEnv } from "../types";
 
 export function embeddingsRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post("/embeddings", async (c) => {
-    const body = await readJsonBody(c.req.raw, c.get("settings").maxBodyBytes);
-    validate(embeddingsRequestSchema, body);
-    throw new ApiError(501, "Embeddings are not routed yet", { code: "not_implemented" });
+    const settings = c.get("settings");
+    const request = validate(embeddingsRequestSchema, await readJsonBody(c.req.raw, settings.maxBodyBytes));
+    const providers = c.get("providers");
+    const chain = resolveChain(request.model, c.get("config"), settings.defaultProvider, new Set(providers.keys()));
+    const ctx = walkContext(c);
+    try {
+      const { value, entry, attempts } = await walkEmbeddings(ctx, chain, request);
+      const base64 = request.encoding_format === "base64";
+      return c.json(
+        {
+          object: "list",
+          data: value.vectors.map((v, index) => ({ object: "embedding", index, embedding: base64 ? vectorToBase64(v) : v })),
+          model: entry.id,
+          usage: value.usage,
+        },
+        200,
+        {
+          "X-Mana-LLM-Resolved": entry.id,
+          ...attemptsHeader(attempts),
+          ...(value.usageEstimated ? { "X-Mana-LLM-Usage": "estimated" } : {}),
+        },
+      );
+    } finally {
+      ctx.dispose();
+    }
   });
   return app;
 }

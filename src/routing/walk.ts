@@ -33,8 +33,6 @@ export interface WalkContext {
 /** Wait after the finish chunk for a trailing usage chunk before calling a stream complete. */
 const FINISH_GRACE_MS = 250;
 
-export type WalkResult = AttemptResult & { entry: ChainEntry; provider: ProviderConfig; attempts: Attempt[] };
-
 /** A usable entry: configured here, with an adapter, able to serve this request. */
 export interface Candidate {
   entry: ChainEntry;
@@ -58,11 +56,33 @@ export function prepareEntry(entry: ChainEntry, ctx: WalkContext, attempts: Atte
   return { entry, provider, adapter };
 }
 
-export async function walkChat(ctx: WalkContext, chain: ResolvedChain, request: ChatRequest, mode: "stream" | "aggregate"): Promise<WalkResult> {
+export interface Walked<T> {
+  value: T;
+  entry: ChainEntry;
+  provider: ProviderConfig;
+  attempts: Attempt[];
+}
+
+export interface WalkSteps<T> {
+  /** Why this entry must not be used for this request (no I/O), or undefined. */
+  skip?(entry: ChainEntry): Attempt["reason"] | undefined;
+  /** Why this entry's adapter cannot serve the request, or undefined. */
+  capable(adapter: ProviderAdapter, entry: ChainEntry): string | undefined;
+  /** One upstream call; throws UpstreamError. */
+  call(candidate: Candidate): Promise<T>;
+}
+
+/** The walk itself, shared by chat and embeddings. */
+export async function walkChain<T>(ctx: WalkContext, chain: ResolvedChain, steps: WalkSteps<T>): Promise<Walked<T>> {
   const attempts: Attempt[] = [];
   for (const entry of chain.entries) {
     if (ctx.now() >= ctx.deadline) break;
-    const candidate = prepareEntry(entry, ctx, attempts, (a) => a.incapable(request, entry.model));
+    const skipped = steps.skip?.(entry);
+    if (skipped) {
+      attempts.push({ model: entry.id, reason: skipped });
+      continue;
+    }
+    const candidate = prepareEntry(entry, ctx, attempts, (a) => steps.capable(a, entry));
     if (!candidate) continue;
     if (!(await ctx.gate.admit(candidate.provider.name))) {
       attempts.push({ model: entry.id, reason: "cache-unhealthy", detail: "circuit breaker open" });
@@ -70,27 +90,12 @@ export async function walkChat(ctx: WalkContext, chain: ResolvedChain, request: 
     }
     for (let retry = 0; ; retry++) {
       try {
-        const result = await attemptChat(
-          {
-            ...candidate,
-            request,
-            parent: ctx.signal,
-            clock: {
-              firstByteMs: ctx.settings.firstByteTimeoutMs,
-              idleMs: ctx.settings.streamIdleTimeoutMs,
-              requestDeadline: ctx.deadline,
-              finishGraceMs: FINISH_GRACE_MS,
-              now: ctx.now,
-            },
-            onMalformed: (detail) => malformedEvent(ctx, entry, detail),
-          },
-          mode,
-        );
+        const value = await steps.call(candidate);
         ctx.gate.report(candidate.provider.name, { kind: "success" });
-        return { ...result, entry, provider: candidate.provider, attempts };
+        return { value, entry, provider: candidate.provider, attempts };
       } catch (err) {
-        const failure = redactFailure(asUpstreamError(err, ctx.signal).failure, candidate.provider);
         if (ctx.signal.aborted && !(ctx.signal.reason instanceof UpstreamError)) throw ctx.signal.reason;
+        const failure = redactFailure(asUpstreamError(err, ctx.signal).failure, candidate.provider);
         const decision = classifyFailure(failure, candidate.provider.name);
         log("warn", "upstream.failed", { request_id: ctx.requestId, model: entry.id, failure: describeFailure(failure), attempt: retry + 1 });
         // Not retryable: the caller's problem (or ours, for credentials); the breaker is untouched.
@@ -107,6 +112,29 @@ export async function walkChat(ctx: WalkContext, chain: ResolvedChain, request: 
     }
   }
   throw exhausted(ctx, chain, attempts);
+}
+
+export async function walkChat(ctx: WalkContext, chain: ResolvedChain, request: ChatRequest, mode: "stream" | "aggregate"): Promise<Walked<AttemptResult>> {
+  return walkChain(ctx, chain, {
+    capable: (adapter, entry) => adapter.incapable(request, entry.model),
+    call: (candidate) =>
+      attemptChat(
+        {
+          ...candidate,
+          request,
+          parent: ctx.signal,
+          clock: {
+            firstByteMs: ctx.settings.firstByteTimeoutMs,
+            idleMs: ctx.settings.streamIdleTimeoutMs,
+            requestDeadline: ctx.deadline,
+            finishGraceMs: FINISH_GRACE_MS,
+            now: ctx.now,
+          },
+          onMalformed: (detail) => malformedEvent(ctx, candidate.entry, detail),
+        },
+        mode,
+      ),
+  });
 }
 
 /** Every entry was skipped or failed: say exactly why, entry by entry. */

@@ -45,3 +45,11 @@ export function answerTokens(provider: string, model: string): string[] {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A deterministic 4-dimensional vector per text, so tests can predict embeddings. */
+export function fakeVector(text: string): number[] {
+  let h = 7;
+  for (const ch of text) h = (h * 31 + ch.charCodeAt(0)) % 1000;
+  return [h / 1000, text.length / 100, 0.5, -0.25];
+}
+

@@ -5,7 +5,7 @@
  * comments. Each provider expects the key `sk-<provider>-fake-secret`.
  */
 
-import { answerTokens, parseFault, sleep } from "./faults";
+import { answerTokens, fakeVector, parseFault, sleep } from "./faults";
 import { sendJson, startFake, untilClosed, type FakeContext, type FakeServer } from "./server";
 
 export const fakeKey = (provider: string) => `sk-${provider}-fake-secret`;
@@ -26,6 +26,14 @@ async function handle(ctx: FakeContext): Promise<void> {
     return sendJson(res, 401, { error: { message: `Incorrect API key provided: ${got}.`, type: "invalid_request_error", param: null, code: "invalid_api_key" } });
   }
   const path = entry.path.replace(/^\/[^/]+\/v1/, "");
+  // Probe faults, chosen by a base URL of `/<provider>/v1/probe-<fault>[:<arg>][@<tag>]`:
+  // `hang` never answers, `status:<code>` answers that status.
+  const probeFault = /^\/probe-([a-z]+)(?::(\d+))?(?:@[^/]*)?\/models$/.exec(path);
+  if (ctx.req.method === "GET" && probeFault) {
+    if (probeFault[1] === "hang") return untilClosed(res);
+    const code = Number(probeFault[2] ?? 500);
+    return sendJson(res, code, errorBody(`fake probe failure ${code}`, code >= 500 ? "server_error" : "invalid_request_error", null));
+  }
   if (ctx.req.method === "GET" && path === "/models") {
     return sendJson(res, 200, { object: "list", data: [{ id: "ok", object: "model", created: 1700000000, owned_by: provider }] });
   }
@@ -140,12 +148,5 @@ async function embeddings(ctx: FakeContext, model: string): Promise<void> {
   const data = inputs.map((text, index) => ({ object: "embedding", index, embedding: fakeVector(String(text)) }));
   const tokens = inputs.reduce<number>((n, t) => n + String(t).split(/\s+/).length, 0);
   sendJson(res, 200, { object: "list", data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
-}
-
-/** A deterministic 4-dimensional vector per text, so tests can predict embeddings. */
-export function fakeVector(text: string): number[] {
-  let h = 7;
-  for (const ch of text) h = (h * 31 + ch.charCodeAt(0)) % 1000;
-  return [h / 1000, text.length / 100, 0.5, -0.25];
 }
 

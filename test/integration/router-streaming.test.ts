@@ -1,0 +1,271 @@
+/**
+ * Timeouts, the streaming commit point, and stream completeness — through the Worker,
+ * against the fake upstream over loopback. The test config sets FIRST_BYTE_TIMEOUT_MS and
+ * STREAM_IDLE_TIMEOUT_MS to 400 ms.
+ */
+import OpenAI from "openai";
+import { exports } from "cloudflare:workers";
+import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
+import { chainYaml, fakeLog, KEY, postWith, sseEvents, tag } from "../helpers/http";
+
+const FIRST_BYTE_MS = 400;
+const IDLE_MS = 400;
+const env = (chain: string[], more: Record<string, string> = {}) => ({ ALIASES_YAML: chainYaml(chain), ...more });
+const chat = (extra: Record<string, unknown> = {}) => ({ model: "mana/t", messages: [{ role: "user", content: "hi" }], ...extra });
+
+/** Reads an SSE response event by event, noting when each arrived. */
+async function timedEvents(res: Response): Promise<Array<{ data: string; at: number }>> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const out: Array<{ data: string; at: number }> = [];
+  let buffer = "";
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let end: number;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      if (block.startsWith("data: ")) out.push({ data: block.slice(6), at: Date.now() });
+    }
+  }
+  return out;
+}
+
+describe("timeouts before the first token", () => {
+  // The first request in a file pays for module loading; time only warm requests.
+  beforeAll(async () => {
+    await (await postWith(env(["groq/ok@warmup"]), "/v1/chat/completions", chat())).text();
+  });
+
+  for (const fault of ["silent", "headers-silent", "slow-first:3000"]) {
+    it(`falls back from a ${fault} primary within FIRST_BYTE_TIMEOUT_MS + 100 ms`, async () => {
+      const t = tag();
+      const started = Date.now();
+      const res = await postWith(env([`groq/${fault}@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat());
+      const body = await res.json<{ choices: Array<{ message: { content: string } }> }>();
+      const elapsed = Date.now() - started;
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-mana-llm-resolved")).toBe(`openrouter/ok@${t}`);
+      expect(res.headers.get("x-mana-llm-attempts")).toBe(`groq/${fault}@${t}=timeout`);
+      expect(body.choices[0]!.message.content).toBe(`Hello from openrouter ok@${t}.`);
+      expect(elapsed).toBeGreaterThanOrEqual(FIRST_BYTE_MS - 5);
+      expect(elapsed).toBeLessThan(FIRST_BYTE_MS + 100);
+      // Never a same-entry retry after a timeout.
+      expect((await fakeLog("openaiFakeUrl", t)).map((e) => e.provider)).toEqual(["groq", "openrouter"]);
+    });
+  }
+
+  it("waits for a first token that comes in time", async () => {
+    const t = tag();
+    const res = await postWith(env([`groq/slow-first:150@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat({ stream: true }));
+    expect(res.headers.get("x-mana-llm-resolved")).toBe(`groq/slow-first:150@${t}`);
+    const events = await sseEvents(res);
+    expect(events.at(-1)).toBe("[DONE]");
+  });
+
+  it("falls back from a silent primary on a streaming request before sending anything", async () => {
+    const t = tag();
+    const res = await postWith(env([`groq/silent@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat({ stream: true }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-mana-llm-resolved")).toBe(`openrouter/ok@${t}`);
+    const events = await sseEvents(res);
+    expect(events.filter((e) => e !== "[DONE]").every((e) => JSON.parse(e).model === `openrouter/ok@${t}`)).toBe(true);
+    expect(events.at(-1)).toBe("[DONE]");
+  });
+});
+
+describe("after the first token", () => {
+  it("ends a stalled stream with an error event within STREAM_IDLE_TIMEOUT_MS + 100 ms, without [DONE]", async () => {
+    const t = tag();
+    const res = await postWith(env([`groq/stall:2@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat({ stream: true }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-mana-llm-resolved")).toBe(`groq/stall:2@${t}`);
+    const events = await timedEvents(res);
+    const last = events.at(-1)!;
+    const lastContent = events.at(-2)!;
+    expect(events.some((e) => e.data === "[DONE]")).toBe(false);
+    expect(JSON.parse(last.data).error.code).toBe("upstream_timeout");
+    expect(last.at - lastContent.at).toBeGreaterThanOrEqual(IDLE_MS - 5);
+    expect(last.at - lastContent.at).toBeLessThan(IDLE_MS + 100);
+    // Committed: the fallback is never called once content went out.
+    expect((await fakeLog("openaiFakeUrl", t)).map((e) => e.provider)).toEqual(["groq"]);
+  });
+
+  it("never ends a cut stream with [DONE]", async () => {
+    const t = tag();
+    const res = await postWith(env([`groq/cut:2@${t}`]), "/v1/chat/completions", chat({ stream: true }));
+    const events = await sseEvents(res);
+    expect(events).not.toContain("[DONE]");
+    const content = events.slice(0, -1).map((e) => JSON.parse(e).choices[0]?.delta?.content ?? "").join("");
+    expect(content).toBe("Hello from");
+    expect(JSON.parse(events.at(-1)!).error.code).toBe("upstream_stream_error");
+  });
+
+  it("ends with an error event when the upstream reports an error mid-stream", async () => {
+    const t = tag();
+    const res = await postWith(env([`groq/stream-error:2@${t}`]), "/v1/chat/completions", chat({ stream: true }));
+    const events = await sseEvents(res);
+    expect(events).not.toContain("[DONE]");
+    expect(JSON.parse(events.at(-1)!).error).toBeDefined();
+  });
+
+  it("falls back on a cut stream when the client did not ask to stream", async () => {
+    const t = tag();
+    const res = await postWith(env([`groq/cut:2@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat());
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-mana-llm-resolved")).toBe(`openrouter/ok@${t}`);
+    expect(res.headers.get("x-mana-llm-attempts")).toBe(`groq/cut:2@${t}=stream-error`);
+    expect((await res.json<{ choices: Array<{ message: { content: string } }> }>()).choices[0]!.message.content).toBe(`Hello from openrouter ok@${t}.`);
+  });
+
+  it("falls back on a stall and on an in-stream error when the client did not ask to stream", async () => {
+    const t = tag();
+    const res = await postWith(env([`groq/stall:1@${t}`, `together/stream-error:1@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat());
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-mana-llm-attempts")).toBe(`groq/stall:1@${t}=timeout, together/stream-error:1@${t}=stream-error`);
+  });
+
+  it("skips a malformed event and completes the answer", async () => {
+    const t = tag();
+    const res = await postWith(env([`groq/malformed@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat({ stream: true }));
+    expect(res.headers.get("x-mana-llm-resolved")).toBe(`groq/malformed@${t}`);
+    const events = await sseEvents(res);
+    expect(events.at(-1)).toBe("[DONE]");
+    const content = events.slice(0, -1).map((e) => JSON.parse(e).choices[0]?.delta?.content ?? "").join("");
+    expect(content).toBe(`Hello from groq malformed@${t}.`);
+  });
+
+  it("completes a stream with a finish reason but no [DONE] promptly, keeping its usage", async () => {
+    for (const fault of ["no-done", "no-done-open"]) {
+      const t = tag();
+      const started = Date.now();
+      const res = await postWith(env([`groq/${fault}@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat({ stream: true, stream_options: { include_usage: true } }));
+      const events = await sseEvents(res);
+      expect(Date.now() - started).toBeLessThan(IDLE_MS);
+      expect(events.at(-1)).toBe("[DONE]");
+      expect(JSON.parse(events.at(-2)!).usage).toEqual({ prompt_tokens: 11, completion_tokens: 5, total_tokens: 16 });
+      expect(res.headers.get("x-mana-llm-resolved")).toBe(`groq/${fault}@${t}`);
+    }
+  });
+
+  it("answers an empty but finished upstream answer as a valid empty answer", async () => {
+    const t = tag();
+    const res = await postWith(env([`groq/empty@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat());
+    expect(res.headers.get("x-mana-llm-resolved")).toBe(`groq/empty@${t}`);
+    const body = await res.json<{ choices: Array<{ message: { content: string }; finish_reason: string }> }>();
+    expect(body.choices[0]!.message.content).toBe("");
+    expect(body.choices[0]!.finish_reason).toBe("stop");
+  });
+});
+
+describe("aggregation", () => {
+  it("gives a non-streaming caller exactly the upstream stream's content, tool calls and usage", async () => {
+    const t = tag();
+    const res = await postWith(env([`groq/tools@${t}`]), "/v1/chat/completions", chat({ tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }] }));
+    expect(res.status).toBe(200);
+    const body = await res.json<Record<string, any>>();
+    expect(body.object).toBe("chat.completion");
+    expect(body.model).toBe(`groq/tools@${t}`);
+    expect(body.choices[0].message).toEqual({
+      role: "assistant",
+      content: null,
+      refusal: null,
+      tool_calls: [{ id: "call_fake_1", type: "function", function: { name: "get_weather", arguments: '{"city": "Paris", "unit": "c"}' } }],
+    });
+    expect(body.choices[0].finish_reason).toBe("tool_calls");
+    expect(body.usage).toEqual({ prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 });
+    // Tools were passed through to the upstream, which was asked to stream with usage.
+    const [sent] = await fakeLog("openaiFakeUrl", t);
+    expect((sent!.body as Record<string, any>).tools[0].function.name).toBe("get_weather");
+    expect((sent!.body as Record<string, any>).stream).toBe(true);
+    expect((sent!.body as Record<string, any>).stream_options).toEqual({ include_usage: true });
+  });
+});
+
+describe("OpenAI SDK as the client", () => {
+  const sdk = (overrides: Record<string, string>) =>
+    new OpenAI({
+      apiKey: KEY,
+      baseURL: "http://router.test/v1",
+      maxRetries: 0,
+      fetch: async (url: RequestInfo | URL, init?: RequestInit) => {
+        const { callWith } = await import("../helpers/http");
+        const u = new URL(String(url));
+        return callWith(overrides, u.pathname + u.search, { ...init, key: null });
+      },
+    });
+
+  it("reads a normal stream to the end and sees the resolved header", async () => {
+    const t = tag();
+    const client = sdk(env([`groq/ok@${t}`]));
+    const { data: stream, response } = await client.chat.completions.create({ model: "mana/t", messages: [{ role: "user", content: "hi" }], stream: true }).withResponse();
+    expect(response.headers.get("x-mana-llm-resolved")).toBe(`groq/ok@${t}`);
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    expect(text).toBe(`Hello from groq ok@${t}.`);
+  });
+
+  it("throws on a cut stream instead of returning a truncated answer", async () => {
+    const t = tag();
+    const client = sdk(env([`groq/cut:3@${t}`]));
+    const stream = await client.chat.completions.create({ model: "mana/t", messages: [{ role: "user", content: "hi" }], stream: true });
+    let text = "";
+    await expect(
+      (async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+      })(),
+    ).rejects.toThrow(/interrupted/);
+    expect(text).toBe("Hello from groq");
+  });
+});
+
+describe("client disconnect", () => {
+  it("closes the upstream connection within 1 s of the client going away", async () => {
+    const t = tag();
+    const res = await postWith(env([`groq/pace:100@${t}`]), "/v1/chat/completions", chat({ stream: true }));
+    const reader = res.body!.getReader();
+    await reader.read();
+    const cancelledAt = Date.now();
+    await reader.cancel();
+    let entry;
+    while (Date.now() - cancelledAt < 1000) {
+      [entry] = await fakeLog("openaiFakeUrl", t);
+      if (entry?.aborted) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(entry?.aborted).toBe(true);
+    expect(entry!.closedAt).toBeDefined();
+  });
+});
+
+describe("secrets", () => {
+  let spies: MockInstance[] = [];
+  const lines: string[] = [];
+  beforeAll(() => {
+    spies = (["log", "warn", "error", "info", "debug"] as const).map((m) =>
+      vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" "))),
+    );
+  });
+  afterAll(() => spies.forEach((s) => s.mockRestore()));
+
+  it("never shows an upstream key in a response or a log line", async () => {
+    const t = tag();
+    const fakeKeys = ["groq", "openrouter", "together", "openai"].map((p) => `sk-${p}-fake-secret`);
+    const wrongKey = "sk-wrong-secret-1234567890";
+    const providers = `providers:\n  badkey: {kind: openai, base_url: "${(await import("vitest")).inject("openaiFakeUrl")}/groq/v1", api_key_env: BADKEY_KEY}\n`;
+    const bodies: string[] = [];
+    for (const chain of [[`badkey/ok@${t}`], [`groq/stream-error:1@${t}`], [`groq/status:500@${t}`, `openrouter/ok@${t}`], [`groq/cut:1@${t}`]]) {
+      for (const stream of [false, true]) {
+        const res = await postWith({ ALIASES_YAML: chainYaml(chain, providers), BADKEY_KEY: wrongKey }, "/v1/chat/completions", chat({ stream }));
+        bodies.push(JSON.stringify([...res.headers]), await res.text());
+      }
+    }
+    const models = await exports.default.fetch(new Request("http://router.test/v1/models", { headers: { authorization: `Bearer ${KEY}` } }));
+    bodies.push(await models.text());
+    expect(lines.length).toBeGreaterThan(0);
+    for (const secret of [...fakeKeys, wrongKey]) {
+      for (const text of [...bodies, ...lines]) expect(text).not.toContain(secret);
+    }
+  });
+});
