@@ -45,7 +45,7 @@ export function prepareEntry(entry: ChainEntry, ctx: WalkContext, attempts: Atte
   const provider = ctx.providers.get(entry.provider);
   const adapter = provider ? adapterFor(provider.kind) : undefined;
   if (!provider?.configured || !adapter) {
-    attempts.push({ model: entry.id, reason: "unconfigured", detail: provider ? `no key configured for ${entry.provider}` : `unknown provider ${entry.provider}` });
+    attempts.push({ model: entry.id, reason: "unconfigured", detail: !provider ? `unknown provider ${entry.provider}` : !adapter ? `no adapter for kind ${provider.kind}` : `no key configured for ${entry.provider}` });
     return undefined;
   }
   const why = capable(adapter);
