@@ -148,7 +148,8 @@ export function parseAliasesYaml(text: string, source: RouterConfig["source"] = 
     aliases,
     defaultAlias: root.default,
     providers,
-    version: version ?? `bundled-${fnv1a(text)}`,
+    // Named by source: an ALIASES_YAML config must not pass for the bundled one.
+    version: version ?? `${source}-${fnv1a(text)}`,
     source,
   });
 }

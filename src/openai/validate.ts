@@ -59,24 +59,39 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infe
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw invalidRequest("Request body must be a JSON object", null, "invalid_type");
   }
-  const r = schema.safeParse(value);
+  // reportInput tells a missing field (input undefined; JSON has no undefined) from a wrong one.
+  const r = schema.safeParse(value, { reportInput: true });
   if (r.success) return r.data;
   const issue = deepestIssue(r.error.issues);
   const param = formatPath(issue.path);
+  if (param && issue.code === "invalid_type" && issue.input === undefined) {
+    throw invalidRequest(`Missing required parameter: '${param}'`, param, "missing_required_parameter");
+  }
   const message = param ? `Invalid value for '${param}': ${issue.message}` : issue.message;
   throw invalidRequest(message, param || null, "invalid_value");
 }
 
 type Issue = z.core.$ZodIssue;
 
-/** For unions, the branch that got furthest explains the problem best. */
+/**
+ * For unions, the branch that got furthest explains the problem best; on a tie, a branch
+ * whose type matched (`stop: [5 strings]` is too long, not "expected string").
+ */
 function deepestIssue(issues: readonly Issue[]): Issue {
-  return issues.map(resolveUnion).reduce((a, b) => (b.path.length > a.path.length ? b : a));
+  return issues.map(resolveUnion).reduce((a, b) => (rank(b) > rank(a) ? b : a));
 }
+
+const rank = (issue: Issue) => issue.path.length * 2 + (issue.code === "invalid_type" ? 0 : 1);
 
 function resolveUnion(issue: Issue): Issue {
   if (issue.code !== "invalid_union" || issue.errors.length === 0) return issue;
-  const inner = deepestIssue(issue.errors.flat());
+  const branches = issue.errors.flat();
+  // Every branch refused the type itself: say which types would do.
+  if (branches.every((b) => b.code === "invalid_type" && b.path.length === 0)) {
+    const expected = [...new Set(branches.map((b) => (b.code === "invalid_type" ? b.expected : "")))];
+    return { ...branches[0]!, path: issue.path, message: `Invalid input: expected ${expected.join(" or ")}` } as Issue;
+  }
+  const inner = deepestIssue(branches);
   // Branch issues are relative to the union itself.
   return { ...inner, path: [...issue.path, ...inner.path] } as Issue;
 }

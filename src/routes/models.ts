@@ -33,8 +33,9 @@ export function modelRoutes(): Hono<AppEnv> {
   });
 
   // `{id}` may contain `/`, raw (mana/fast-text) or percent-encoded (mana%2Ffast-text).
+  // c.req.param() has already percent-decoded it; decoding again broke ids containing `%`.
   app.get("/models/:id{.+}", (c) => {
-    const id = decodeURIComponent(c.req.param("id"));
+    const id = c.req.param("id");
     const model = aliasModels(c.get("config"), 0).find((m) => m.id === id);
     if (!model) throw new ApiError(404, `The model '${id}' does not exist`, { code: "model_not_found", param: "model" });
     return c.json(model);
