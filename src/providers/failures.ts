@@ -49,11 +49,16 @@ export function describeFailure(f: UpstreamFailure): string {
   }
 }
 
+/** The three HTTP-date shapes (IMF-fixdate, RFC 850, asctime). */
+const HTTP_DATE = /^[A-Za-z]{3,9},? +(?:\d{1,2}[ -][A-Za-z]{3}[ -]\d{2,4} +\d{2}:\d{2}:\d{2} +(?:GMT|UTC)|[A-Za-z]{3} +\d{1,2} +\d{2}:\d{2}:\d{2} +\d{4})$/;
+
 /** Parses a Retry-After header: delta-seconds or an HTTP date. Undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  // Date.parse alone is lenient ("-5" and "soon 2" parse as years long past, i.e. "retry now").
+  if (!HTTP_DATE.test(trimmed)) return undefined;
   const at = Date.parse(trimmed);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, Math.ceil((at - now) / 1000));

@@ -28,6 +28,8 @@ export async function* openAIChunks(
     }
     const obj = parsed as Record<string, unknown>;
     if (obj.error !== undefined && obj.error !== null) throw new UpstreamError(mapInStreamError(obj.error));
+    // Some hosts send the trailing usage chunk without a choices array: keep its usage.
+    if (!Array.isArray(obj.choices) && typeof obj.usage === "object" && obj.usage !== null) obj.choices = [];
     if (!Array.isArray(obj.choices)) {
       onMalformed("chunk without a choices array");
       continue;

@@ -1,0 +1,291 @@
+/**
+ * guardStream runs its clocks on real timers (raceTimeout → setTimeout), so these tests use
+ * a real Date.now clock and budgets of a few tens of milliseconds.
+ */
+import { describe, expect, it } from "vitest";
+import type { ChatChunk, ChunkDelta, FinishReason, Usage } from "../../src/openai/responses";
+import { UpstreamError, type UpstreamFailure } from "../../src/providers/failures";
+import { guardStream, type StreamClocks } from "../../src/routing/guarded-stream";
+
+const USAGE: Usage = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 };
+
+function chunk(delta: ChunkDelta, finish: FinishReason | null = null, usage?: Usage): ChatChunk {
+  return { id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) };
+}
+const role = () => chunk({ role: "assistant", content: "" });
+const text = (s: string) => chunk({ content: s });
+const finish = (reason: FinishReason = "stop") => chunk({}, reason);
+const usageOnly = (): ChatChunk => ({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage: USAGE });
+
+type Step = ChatChunk | { wait: number } | "hang";
+
+/**
+ * A scripted upstream. "hang" never yields again until the router aborts it, the way a
+ * stalled fetch body ends once its signal fires; `released` says its finally ran.
+ */
+class FakeUpstream {
+  released = false;
+  pulled = 0;
+  private wake: (() => void) | undefined;
+  private aborted = false;
+
+  constructor(private readonly steps: Step[]) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ChatChunk> {
+    try {
+      for (const step of this.steps) {
+        if (step === "hang") {
+          if (!this.aborted) await new Promise<void>((resolve) => (this.wake = resolve));
+          return;
+        }
+        if ("wait" in step) {
+          await new Promise((resolve) => setTimeout(resolve, step.wait));
+          continue;
+        }
+        this.pulled++;
+        yield step;
+      }
+    } finally {
+      this.released = true;
+    }
+  }
+
+  abort = (reason: UpstreamError): void => {
+    this.aborts.push(reason);
+    this.aborted = true;
+    this.wake?.();
+  };
+  readonly aborts: UpstreamError[] = [];
+}
+
+function clocks(over: Partial<Omit<StreamClocks, "now">> = {}): StreamClocks {
+  const start = Date.now();
+  return {
+    firstByteDeadline: start + (over.firstByteDeadline ?? 1_000),
+    idleMs: over.idleMs ?? 1_000,
+    requestDeadline: start + (over.requestDeadline ?? 5_000),
+    finishGraceMs: over.finishGraceMs ?? 1_000,
+    now: () => Date.now(),
+  };
+}
+
+interface Run {
+  chunks: ChatChunk[];
+  error?: UpstreamError;
+  state: { sawPayload: boolean; finished: boolean };
+}
+
+/** Drains the guarded stream; offsets in `c` are relative to now. */
+async function run(up: FakeUpstream, c: StreamClocks): Promise<Run> {
+  const state = { sawPayload: false, finished: false };
+  const chunks: ChatChunk[] = [];
+  try {
+    for await (const ch of guardStream(up, c, up.abort, state)) chunks.push(ch);
+  } catch (err) {
+    if (!(err instanceof UpstreamError)) throw err;
+    return { chunks, error: err, state };
+  }
+  return { chunks, state };
+}
+
+function failureOf(r: Run): UpstreamFailure {
+  if (!r.error) throw new Error(`expected an UpstreamError; got ${r.chunks.length} chunks and a clean end`);
+  return r.error.failure;
+}
+
+/** Settles within `ms` or fails: for paths that must not wait on the upstream at all. */
+async function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe("guardStream: complete streams", () => {
+  it("passes a complete stream through unchanged and in order", async () => {
+    const script = [role(), text("hé"), text("llo"), finish(), usageOnly()];
+    const up = new FakeUpstream(script);
+    const r = await run(up, clocks());
+    expect(r.error).toBeUndefined();
+    expect(r.chunks).toEqual(script);
+    expect(r.state).toEqual({ sawPayload: true, finished: true });
+    expect(up.aborts).toEqual([]);
+    expect(up.released).toBe(true);
+  });
+
+  it("accepts a finish without [DONE] or usage when the upstream closes", async () => {
+    const up = new FakeUpstream([text("a"), finish("length")]);
+    const r = await run(up, clocks());
+    expect(r.error).toBeUndefined();
+    expect(r.chunks).toHaveLength(2);
+    expect(up.aborts).toEqual([]);
+  });
+
+  it("accepts an empty answer (finish, no content) as complete", async () => {
+    const up = new FakeUpstream([role(), finish()]);
+    const r = await run(up, clocks());
+    expect(r.error).toBeUndefined();
+    expect(r.state).toEqual({ sawPayload: false, finished: true });
+  });
+
+  it("returns right after a usage chunk that follows the finish, even if the upstream would hang", async () => {
+    const up = new FakeUpstream([text("hi"), finish(), usageOnly(), "hang"]);
+    const r = await within(run(up, clocks({ finishGraceMs: 5_000, idleMs: 5_000 })), 1_000);
+    expect(r.error).toBeUndefined();
+    expect(r.chunks.at(-1)).toEqual(usageOnly());
+    expect(up.aborts).toEqual([]);
+    expect(up.released).toBe(true);
+  });
+
+  it("returns after a usage chunk without reading what the upstream would send next", async () => {
+    const up = new FakeUpstream([text("hi"), finish(), usageOnly(), text("junk after usage"), finish()]);
+    const r = await run(up, clocks());
+    expect(r.chunks).toHaveLength(3);
+    expect(up.pulled).toBe(3);
+    expect(up.released).toBe(true);
+  });
+
+  it("returns right after a finishing chunk that carries usage itself", async () => {
+    const up = new FakeUpstream([text("hi"), chunk({}, "stop", USAGE), "hang"]);
+    const r = await within(run(up, clocks({ finishGraceMs: 5_000 })), 1_000);
+    expect(r.error).toBeUndefined();
+    expect(r.chunks).toHaveLength(2);
+  });
+
+  it("completes after finishGraceMs when the upstream goes silent after its finish, closing it", async () => {
+    const up = new FakeUpstream([text("hi"), finish(), "hang"]);
+    const r = await within(run(up, clocks({ finishGraceMs: 20, idleMs: 5_000 })), 1_000);
+    expect(r.error).toBeUndefined();
+    expect(r.chunks).toEqual([text("hi"), finish()]);
+    expect(up.aborts).toHaveLength(1);
+    expect(up.aborts[0]!.failure.kind).toBe("stream-error");
+  });
+});
+
+describe("guardStream: cut streams", () => {
+  it("throws stream-error when the upstream ends before any finish_reason", async () => {
+    const up = new FakeUpstream([role(), text("half an ans")]);
+    const r = await run(up, clocks());
+    expect(failureOf(r)).toMatchObject({ kind: "stream-error" });
+    expect(r.chunks).toHaveLength(2);
+  });
+
+  it("throws stream-error for an upstream that ends without sending anything", async () => {
+    const r = await run(new FakeUpstream([]), clocks());
+    expect(failureOf(r).kind).toBe("stream-error");
+  });
+});
+
+describe("guardStream: upstream errors", () => {
+  it("passes an error thrown by the upstream through unchanged, without aborting", async () => {
+    const thrown = new UpstreamError({ kind: "stream-error", message: "Provider returned error", code: "502" });
+    async function* failing(): AsyncGenerator<ChatChunk> {
+      yield text("a");
+      throw thrown;
+    }
+    const aborts: UpstreamError[] = [];
+    let caught: unknown;
+    const seen: ChatChunk[] = [];
+    try {
+      for await (const c of guardStream(failing(), clocks(), (r) => aborts.push(r))) seen.push(c);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBe(thrown);
+    expect(seen).toEqual([text("a")]);
+    expect(aborts).toEqual([]);
+  });
+});
+
+describe("guardStream: clocks", () => {
+  it("times out phase first-byte when no content arrives, and aborts the upstream", async () => {
+    const up = new FakeUpstream([role(), "hang"]);
+    const r = await within(run(up, clocks({ firstByteDeadline: 30 })), 1_000);
+    expect(failureOf(r)).toEqual({ kind: "timeout", phase: "first-byte" });
+    expect(up.aborts).toEqual([r.error]);
+    expect(r.chunks).toEqual([role()]);
+  });
+
+  it("does not count role-only, empty or reasoning chunks as the first byte", async () => {
+    // Were they payload, the 10 ms idle clock would fire (phase idle) long before the first-byte deadline.
+    const up = new FakeUpstream([role(), { wait: 2 }, chunk({ reasoning: "thinking" }), { wait: 2 }, chunk({ content: "" }), "hang"]);
+    const r = await within(run(up, clocks({ firstByteDeadline: 50, idleMs: 10 })), 1_000);
+    expect(failureOf(r)).toEqual({ kind: "timeout", phase: "first-byte" });
+    expect(r.state.sawPayload).toBe(false);
+    expect(r.chunks).toHaveLength(3);
+  });
+
+  it("counts a tool-call delta as the first byte", async () => {
+    const up = new FakeUpstream([chunk({ tool_calls: [{ index: 0, id: "t", function: { name: "f", arguments: "" } }] }), "hang"]);
+    const r = await within(run(up, clocks({ firstByteDeadline: 50, idleMs: 10 })), 1_000);
+    expect(failureOf(r)).toEqual({ kind: "timeout", phase: "idle" });
+    expect(r.state.sawPayload).toBe(true);
+  });
+
+  it("times out phase idle when content stops, and aborts the upstream", async () => {
+    const up = new FakeUpstream([text("a"), { wait: 2 }, text("b"), "hang"]);
+    const r = await within(run(up, clocks({ idleMs: 30 })), 1_000);
+    expect(failureOf(r)).toEqual({ kind: "timeout", phase: "idle" });
+    expect(up.aborts).toEqual([r.error]);
+    expect(r.chunks).toEqual([text("a"), text("b")]);
+  });
+
+  it("restarts the idle clock on every chunk", async () => {
+    // 5 gaps of 12 ms under a 50 ms idle budget: longer than the budget in all, never in one gap.
+    const up = new FakeUpstream([text("a"), { wait: 12 }, text("b"), { wait: 12 }, text("c"), { wait: 12 }, text("d"), { wait: 12 }, text("e"), { wait: 12 }, finish()]);
+    const r = await run(up, clocks({ idleMs: 50 }));
+    expect(r.error).toBeUndefined();
+    expect(r.chunks).toHaveLength(6);
+  });
+
+  it("times out phase total when the request deadline comes before the idle clock", async () => {
+    const up = new FakeUpstream([text("a"), "hang"]);
+    const r = await within(run(up, clocks({ idleMs: 5_000, requestDeadline: 30 })), 1_000);
+    expect(failureOf(r)).toEqual({ kind: "timeout", phase: "total" });
+    expect(up.aborts).toEqual([r.error]);
+  });
+
+  it("times out phase total when the request deadline comes before the first-byte deadline", async () => {
+    const up = new FakeUpstream(["hang"]);
+    const r = await within(run(up, clocks({ firstByteDeadline: 5_000, requestDeadline: 20 })), 1_000);
+    expect(failureOf(r)).toEqual({ kind: "timeout", phase: "total" });
+  });
+
+  it("bounds the finish grace by the request deadline too", async () => {
+    const up = new FakeUpstream([text("a"), finish(), "hang"]);
+    const r = await within(run(up, clocks({ finishGraceMs: 5_000, requestDeadline: 30 })), 1_000);
+    // A finished answer is complete; a stalled tail is closed, not reported as a timeout.
+    expect(r.error).toBeUndefined();
+    expect(r.chunks).toHaveLength(2);
+    expect(up.aborts).toHaveLength(1);
+  });
+});
+
+describe("guardStream: early stop", () => {
+  it("releases the upstream when the consumer stops reading", async () => {
+    const up = new FakeUpstream([text("a"), text("b"), finish()]);
+    for await (const c of guardStream(up, clocks(), up.abort)) {
+      expect(c).toEqual(text("a"));
+      break;
+    }
+    expect(up.released).toBe(true);
+    expect(up.pulled).toBe(1);
+    expect(up.aborts).toEqual([]);
+  });
+
+  it("continues from a shared state: a resumed guard after payload runs the idle clock", async () => {
+    const up = new FakeUpstream(["hang"]);
+    const state = { sawPayload: true, finished: false };
+    let error: unknown;
+    try {
+      for await (const _ of guardStream(up, clocks({ firstByteDeadline: 5_000, idleMs: 20 }), up.abort, state)) void _;
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect((error as UpstreamError).failure).toEqual({ kind: "timeout", phase: "idle" });
+  });
+});
