@@ -23,6 +23,10 @@ export default defineConfig({
             TOGETHER_API_KEY: fakeKey("together"),
             OPENAI_BASE_URL: `${openai}/openai/v1`,
             OPENAI_API_KEY: fakeKey("openai"),
+            // Matches GEMINI_FAKE_KEY in test/fakes/gemini.ts.
+            GOOGLE_BASE_URL: `${inject("geminiFakeUrl")}/v1beta`,
+            GOOGLE_API_KEY: "goog-fake-secret",
+            OLLAMA_URL: inject("ollamaFakeUrl"),
             // Short timeouts so timeout tests take well under a second each.
             FIRST_BYTE_TIMEOUT_MS: "400",
             STREAM_IDLE_TIMEOUT_MS: "400",

@@ -12,6 +12,7 @@ import { publicRoutes } from "./routes/public";
 import { modelRoutes } from "./routes/models";
 import { chatRoutes } from "./routes/chat";
 import { embeddingsRoutes } from "./routes/embeddings";
+import { healthRoutes } from "./routes/health";
 import type { AppEnv } from "./types";
 
 export function createApp(): Hono<AppEnv> {
@@ -42,6 +43,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/v1", modelRoutes());
   app.route("/v1", chatRoutes());
   app.route("/v1", embeddingsRoutes());
+  app.route("/v1", healthRoutes());
 
   app.notFound((c) =>
     new ApiError(404, `No route for ${c.req.method} ${new URL(c.req.url).pathname}`, { code: "unknown_route" }).getResponse(),

@@ -5,10 +5,14 @@
 import type { TestProject } from "vitest/node";
 import { startFakeOpenAI } from "./fakes/openai-compatible";
 import type { FakeServer } from "./fakes/server";
+import { startFakeGemini } from "./fakes/gemini";
+import { startFakeOllama } from "./fakes/ollama";
 
 declare module "vitest" {
   export interface ProvidedContext {
     openaiFakeUrl: string;
+    geminiFakeUrl: string;
+    ollamaFakeUrl: string;
   }
 }
 
@@ -17,6 +21,12 @@ export default async function setup(project: TestProject) {
   const openai = await startFakeOpenAI();
   servers.push(openai);
   project.provide("openaiFakeUrl", openai.url);
+  const gemini = await startFakeGemini();
+  servers.push(gemini);
+  project.provide("geminiFakeUrl", gemini.url);
+  const ollama = await startFakeOllama();
+  servers.push(ollama);
+  project.provide("ollamaFakeUrl", ollama.url);
   return async () => {
     await Promise.all(servers.map((s) => s.close()));
   };

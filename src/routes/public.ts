@@ -1,14 +1,16 @@
 import { Hono } from "hono";
 import pkg from "../../package.json";
 import type { AppEnv } from "../types";
+import { collectHealth } from "./health";
 
 /** Unauthenticated routes: terse liveness only, never error text. */
 export function publicRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get("/health", (c) => {
+  app.get("/health", async (c) => {
+    const report = await collectHealth(c.env, c.get("providers"), Date.now());
     const providers: Record<string, { status: string }> = {};
-    for (const p of c.get("providers").values()) if (p.configured) providers[p.name] = { status: "unknown" };
-    return c.json({ status: "healthy", service: "mana-llm", version: pkg.version, providers });
+    for (const [name, p] of Object.entries(report.providers)) providers[name] = { status: p.status };
+    return c.json({ status: report.status, service: "mana-llm", version: pkg.version, providers }, 200, { "cache-control": "no-store" });
   });
   return app;
 }

@@ -1,13 +1,14 @@
 /** Builds the walk's context for one HTTP request: budget, abort wiring, breaker gate. */
 import type { Context } from "hono";
-import { alwaysClosedGate, type BreakerGate } from "../breaker/gate";
+import type { BreakerGate } from "../breaker/gate";
+import { createBreakerGate } from "../breaker/view";
 import { UpstreamError } from "../providers/failures";
 import type { AppEnv } from "../types";
 import type { WalkContext } from "./walk";
 
-/** The circuit breakers the walk consults for this request. */
-function gateFor(_c: Context<AppEnv>): BreakerGate {
-  return alwaysClosedGate;
+/** The circuit breakers the walk consults for this request; reports travel via waitUntil. */
+function gateFor(c: Context<AppEnv>): BreakerGate {
+  return createBreakerGate(c.env, c.get("settings"), (p) => c.executionCtx.waitUntil(p));
 }
 
 export function walkContext(c: Context<AppEnv>): WalkContext & { dispose(): void } {

@@ -24,7 +24,7 @@ export function tag(): string {
   return crypto.randomUUID().slice(0, 8);
 }
 
-export async function fakeLog(which: "openaiFakeUrl", modelSubstring: string): Promise<LogEntry[]> {
+export async function fakeLog(which: "openaiFakeUrl" | "geminiFakeUrl" | "ollamaFakeUrl", modelSubstring: string): Promise<LogEntry[]> {
   const res = await fetch(`${inject(which)}/__log?model=${encodeURIComponent(modelSubstring)}`);
   return (await res.json()) as LogEntry[];
 }
@@ -63,4 +63,28 @@ export async function sseEvents(res: Response): Promise<string[]> {
     .split("\n\n")
     .map((block) => block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n"))
     .filter((d) => d.length > 0);
+}
+
+const FAKE_PREFIXES = { groq: "GROQ_API_KEY", openrouter: "OPENROUTER_API_KEY", together: "TOGETHER_API_KEY", openai: "OPENAI_API_KEY" } as const;
+
+/**
+ * Providers of this test's own (`groq-<tag>`, …) served by the fake's matching endpoint,
+ * with the built-in provider's key. Breakers are keyed by provider name and shared by every
+ * test in a file, so tests about the walk use these to keep one test's failures from
+ * opening a breaker for the next.
+ */
+export function ownProviders(t: string): string {
+  const base = inject("openaiFakeUrl");
+  const fakes = Object.entries(FAKE_PREFIXES).map(([p, key]) => `  ${p}-${t}: {kind: openai, base_url: "${base}/${p}/v1", api_key_env: ${key}}\n`);
+  // And one on a closed port: nothing listens on port 1.
+  return fakes.join("") + `  dead-${t}: {kind: openai, base_url: "http://127.0.0.1:1/v1", api_key_env: GROQ_API_KEY}\n`;
+}
+
+/** The per-test tag carried by chain entries (`provider/model@<tag>`). */
+export function tagOf(chain: readonly string[]): string | undefined {
+  for (const e of chain) {
+    const m = /@([0-9a-f]{8})$/.exec(e);
+    if (m) return m[1];
+  }
+  return undefined;
 }

@@ -48,12 +48,35 @@ describe("GET /v1/models", () => {
     expect(res.status).toBe(200);
     const body = await res.json<{ object: string; data: ModelInfo[] }>();
     expect(body.object).toBe("list");
-    expect(body.data.map((m) => m.id)).toEqual(aliasNames);
-    for (const m of body.data) {
+    expect(body.data.slice(0, aliasNames.length).map((m) => m.id)).toEqual(aliasNames);
+    for (const m of body.data.slice(0, aliasNames.length)) {
       expect(m.object).toBe("model");
       expect(m.owned_by).toBe("mana-llm");
       expect(typeof m.created).toBe("number");
     }
+  });
+
+  it("lists each configured provider's own models after the aliases", async () => {
+    const res = await call("/v1/models");
+    const ids = (await res.json<{ data: ModelInfo[] }>()).data.map((m) => m.id);
+    // The fake OpenAI-compatible upstream lists one model, "ok", for each provider prefix.
+    for (const p of ["groq", "openrouter", "together", "openai"]) expect(ids).toContain(`${p}/ok`);
+    expect(ids.some((id) => id.startsWith("ollama/"))).toBe(true);
+    expect(ids.some((id) => id.startsWith("google/"))).toBe(true);
+  });
+
+  it("leaves out a provider that does not answer, still listing the rest", async () => {
+    const res = await callWith({ TOGETHER_BASE_URL: "http://127.0.0.1:1/v1" }, "/v1/models");
+    expect(res.status).toBe(200);
+    const ids = (await res.json<{ data: ModelInfo[] }>()).data.map((m) => m.id);
+    expect(ids.some((id) => id.startsWith("together/"))).toBe(false);
+    expect(ids).toContain("groq/ok");
+  });
+
+  it("leaves out a provider without a key", async () => {
+    const res = await callWith({ OPENAI_API_KEY: "" }, "/v1/models");
+    const ids = (await res.json<{ data: ModelInfo[] }>()).data.map((m) => m.id);
+    expect(ids.some((id) => id.startsWith("openai/"))).toBe(false);
   });
 });
 
@@ -70,6 +93,15 @@ describe("GET /v1/models/{id}", () => {
       expect(res.status, name).toBe(200);
       expect((await res.json<ModelInfo>()).id).toBe(name);
     }
+  });
+
+  it("finds a provider's own model, raw or percent-encoded", async () => {
+    for (const path of ["/v1/models/groq/ok", "/v1/models/groq%2Fok"]) {
+      const res = await call(path);
+      expect(res.status, path).toBe(200);
+      expect(await res.json<ModelInfo>()).toMatchObject({ id: "groq/ok", object: "model", owned_by: "groq" });
+    }
+    expect((await call("/v1/models/groq/not-listed")).status).toBe(404);
   });
 
   it.each([
@@ -98,7 +130,7 @@ describe("ALIASES_YAML (a config change without a rebuild)", () => {
     expect(aliases.default).toBe("mana/only");
     expect(aliases.aliases).toEqual([{ name: "mana/only", description: "Only one", chain: ["groq/llama-3.1-8b-instant"] }]);
     const models = await (await callWith({ ALIASES_YAML: yaml }, "/v1/models")).json<{ data: ModelInfo[] }>();
-    expect(models.data.map((m) => m.id)).toEqual(["mana/only"]);
+    expect(models.data.filter((m) => m.owned_by === "mana-llm").map((m) => m.id)).toEqual(["mana/only"]);
     expect((await callWith({ ALIASES_YAML: yaml }, "/v1/models/mana/fast-text")).status).toBe(404);
   });
 

@@ -6,11 +6,16 @@
 import OpenAI from "openai";
 import { exports } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
-import { chainYaml, fakeLog, KEY, postWith, sseEvents, tag } from "../helpers/http";
+import { chainYaml, fakeLog, KEY, ownProviders, postWith, sseEvents, tag, tagOf } from "../helpers/http";
 
 const FIRST_BYTE_MS = 400;
 const IDLE_MS = 400;
-const env = (chain: string[], more: Record<string, string> = {}) => ({ ALIASES_YAML: chainYaml(chain), ...more });
+// About the walk's clocks, not the breaker: each test uses providers of its own so one
+// test's failures never open a breaker for the next (breaker-routing.test.ts covers that).
+const env = (chain: string[], more: Record<string, string> = {}) => {
+  const t = tagOf(chain);
+  return { ALIASES_YAML: chainYaml(chain, t ? `providers:\n${ownProviders(t)}` : ""), ...more };
+};
 const chat = (extra: Record<string, unknown> = {}) => ({ model: "mana/t", messages: [{ role: "user", content: "hi" }], ...extra });
 
 /** Reads an SSE response event by event, noting when each arrived. */
@@ -42,12 +47,12 @@ describe("timeouts before the first token", () => {
     it(`falls back from a ${fault} primary within FIRST_BYTE_TIMEOUT_MS + 100 ms`, async () => {
       const t = tag();
       const started = Date.now();
-      const res = await postWith(env([`groq/${fault}@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat());
+      const res = await postWith(env([`groq-${t}/${fault}@${t}`, `openrouter-${t}/ok@${t}`]), "/v1/chat/completions", chat());
       const body = await res.json<{ choices: Array<{ message: { content: string } }> }>();
       const elapsed = Date.now() - started;
       expect(res.status).toBe(200);
-      expect(res.headers.get("x-mana-llm-resolved")).toBe(`openrouter/ok@${t}`);
-      expect(res.headers.get("x-mana-llm-attempts")).toBe(`groq/${fault}@${t}=timeout`);
+      expect(res.headers.get("x-mana-llm-resolved")).toBe(`openrouter-${t}/ok@${t}`);
+      expect(res.headers.get("x-mana-llm-attempts")).toBe(`groq-${t}/${fault}@${t}=timeout`);
       expect(body.choices[0]!.message.content).toBe(`Hello from openrouter ok@${t}.`);
       expect(elapsed).toBeGreaterThanOrEqual(FIRST_BYTE_MS - 5);
       expect(elapsed).toBeLessThan(FIRST_BYTE_MS + 100);
@@ -58,19 +63,19 @@ describe("timeouts before the first token", () => {
 
   it("waits for a first token that comes in time", async () => {
     const t = tag();
-    const res = await postWith(env([`groq/slow-first:150@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat({ stream: true }));
-    expect(res.headers.get("x-mana-llm-resolved")).toBe(`groq/slow-first:150@${t}`);
+    const res = await postWith(env([`groq-${t}/slow-first:150@${t}`, `openrouter-${t}/ok@${t}`]), "/v1/chat/completions", chat({ stream: true }));
+    expect(res.headers.get("x-mana-llm-resolved")).toBe(`groq-${t}/slow-first:150@${t}`);
     const events = await sseEvents(res);
     expect(events.at(-1)).toBe("[DONE]");
   });
 
   it("falls back from a silent primary on a streaming request before sending anything", async () => {
     const t = tag();
-    const res = await postWith(env([`groq/silent@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat({ stream: true }));
+    const res = await postWith(env([`groq-${t}/silent@${t}`, `openrouter-${t}/ok@${t}`]), "/v1/chat/completions", chat({ stream: true }));
     expect(res.status).toBe(200);
-    expect(res.headers.get("x-mana-llm-resolved")).toBe(`openrouter/ok@${t}`);
+    expect(res.headers.get("x-mana-llm-resolved")).toBe(`openrouter-${t}/ok@${t}`);
     const events = await sseEvents(res);
-    expect(events.filter((e) => e !== "[DONE]").every((e) => JSON.parse(e).model === `openrouter/ok@${t}`)).toBe(true);
+    expect(events.filter((e) => e !== "[DONE]").every((e) => JSON.parse(e).model === `openrouter-${t}/ok@${t}`)).toBe(true);
     expect(events.at(-1)).toBe("[DONE]");
   });
 });
@@ -78,9 +83,9 @@ describe("timeouts before the first token", () => {
 describe("after the first token", () => {
   it("ends a stalled stream with an error event within STREAM_IDLE_TIMEOUT_MS + 100 ms, without [DONE]", async () => {
     const t = tag();
-    const res = await postWith(env([`groq/stall:2@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat({ stream: true }));
+    const res = await postWith(env([`groq-${t}/stall:2@${t}`, `openrouter-${t}/ok@${t}`]), "/v1/chat/completions", chat({ stream: true }));
     expect(res.status).toBe(200);
-    expect(res.headers.get("x-mana-llm-resolved")).toBe(`groq/stall:2@${t}`);
+    expect(res.headers.get("x-mana-llm-resolved")).toBe(`groq-${t}/stall:2@${t}`);
     const events = await timedEvents(res);
     const last = events.at(-1)!;
     const lastContent = events.at(-2)!;
@@ -94,7 +99,7 @@ describe("after the first token", () => {
 
   it("never ends a cut stream with [DONE]", async () => {
     const t = tag();
-    const res = await postWith(env([`groq/cut:2@${t}`]), "/v1/chat/completions", chat({ stream: true }));
+    const res = await postWith(env([`groq-${t}/cut:2@${t}`]), "/v1/chat/completions", chat({ stream: true }));
     const events = await sseEvents(res);
     expect(events).not.toContain("[DONE]");
     const content = events.slice(0, -1).map((e) => JSON.parse(e).choices[0]?.delta?.content ?? "").join("");
@@ -104,7 +109,7 @@ describe("after the first token", () => {
 
   it("ends with an error event when the upstream reports an error mid-stream", async () => {
     const t = tag();
-    const res = await postWith(env([`groq/stream-error:2@${t}`]), "/v1/chat/completions", chat({ stream: true }));
+    const res = await postWith(env([`groq-${t}/stream-error:2@${t}`]), "/v1/chat/completions", chat({ stream: true }));
     const events = await sseEvents(res);
     expect(events).not.toContain("[DONE]");
     expect(JSON.parse(events.at(-1)!).error).toBeDefined();
@@ -112,24 +117,24 @@ describe("after the first token", () => {
 
   it("falls back on a cut stream when the client did not ask to stream", async () => {
     const t = tag();
-    const res = await postWith(env([`groq/cut:2@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat());
+    const res = await postWith(env([`groq-${t}/cut:2@${t}`, `openrouter-${t}/ok@${t}`]), "/v1/chat/completions", chat());
     expect(res.status).toBe(200);
-    expect(res.headers.get("x-mana-llm-resolved")).toBe(`openrouter/ok@${t}`);
-    expect(res.headers.get("x-mana-llm-attempts")).toBe(`groq/cut:2@${t}=stream-error`);
+    expect(res.headers.get("x-mana-llm-resolved")).toBe(`openrouter-${t}/ok@${t}`);
+    expect(res.headers.get("x-mana-llm-attempts")).toBe(`groq-${t}/cut:2@${t}=stream-error`);
     expect((await res.json<{ choices: Array<{ message: { content: string } }> }>()).choices[0]!.message.content).toBe(`Hello from openrouter ok@${t}.`);
   });
 
   it("falls back on a stall and on an in-stream error when the client did not ask to stream", async () => {
     const t = tag();
-    const res = await postWith(env([`groq/stall:1@${t}`, `together/stream-error:1@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat());
+    const res = await postWith(env([`groq-${t}/stall:1@${t}`, `together-${t}/stream-error:1@${t}`, `openrouter-${t}/ok@${t}`]), "/v1/chat/completions", chat());
     expect(res.status).toBe(200);
-    expect(res.headers.get("x-mana-llm-attempts")).toBe(`groq/stall:1@${t}=timeout, together/stream-error:1@${t}=stream-error`);
+    expect(res.headers.get("x-mana-llm-attempts")).toBe(`groq-${t}/stall:1@${t}=timeout, together-${t}/stream-error:1@${t}=stream-error`);
   });
 
   it("skips a malformed event and completes the answer", async () => {
     const t = tag();
-    const res = await postWith(env([`groq/malformed@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat({ stream: true }));
-    expect(res.headers.get("x-mana-llm-resolved")).toBe(`groq/malformed@${t}`);
+    const res = await postWith(env([`groq-${t}/malformed@${t}`, `openrouter-${t}/ok@${t}`]), "/v1/chat/completions", chat({ stream: true }));
+    expect(res.headers.get("x-mana-llm-resolved")).toBe(`groq-${t}/malformed@${t}`);
     const events = await sseEvents(res);
     expect(events.at(-1)).toBe("[DONE]");
     const content = events.slice(0, -1).map((e) => JSON.parse(e).choices[0]?.delta?.content ?? "").join("");
@@ -140,19 +145,19 @@ describe("after the first token", () => {
     for (const fault of ["no-done", "no-done-open"]) {
       const t = tag();
       const started = Date.now();
-      const res = await postWith(env([`groq/${fault}@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat({ stream: true, stream_options: { include_usage: true } }));
+      const res = await postWith(env([`groq-${t}/${fault}@${t}`, `openrouter-${t}/ok@${t}`]), "/v1/chat/completions", chat({ stream: true, stream_options: { include_usage: true } }));
       const events = await sseEvents(res);
       expect(Date.now() - started).toBeLessThan(IDLE_MS);
       expect(events.at(-1)).toBe("[DONE]");
       expect(JSON.parse(events.at(-2)!).usage).toEqual({ prompt_tokens: 11, completion_tokens: 5, total_tokens: 16 });
-      expect(res.headers.get("x-mana-llm-resolved")).toBe(`groq/${fault}@${t}`);
+      expect(res.headers.get("x-mana-llm-resolved")).toBe(`groq-${t}/${fault}@${t}`);
     }
   });
 
   it("answers an empty but finished upstream answer as a valid empty answer", async () => {
     const t = tag();
-    const res = await postWith(env([`groq/empty@${t}`, `openrouter/ok@${t}`]), "/v1/chat/completions", chat());
-    expect(res.headers.get("x-mana-llm-resolved")).toBe(`groq/empty@${t}`);
+    const res = await postWith(env([`groq-${t}/empty@${t}`, `openrouter-${t}/ok@${t}`]), "/v1/chat/completions", chat());
+    expect(res.headers.get("x-mana-llm-resolved")).toBe(`groq-${t}/empty@${t}`);
     const body = await res.json<{ choices: Array<{ message: { content: string }; finish_reason: string }> }>();
     expect(body.choices[0]!.message.content).toBe("");
     expect(body.choices[0]!.finish_reason).toBe("stop");
@@ -162,11 +167,11 @@ describe("after the first token", () => {
 describe("aggregation", () => {
   it("gives a non-streaming caller exactly the upstream stream's content, tool calls and usage", async () => {
     const t = tag();
-    const res = await postWith(env([`groq/tools@${t}`]), "/v1/chat/completions", chat({ tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }] }));
+    const res = await postWith(env([`groq-${t}/tools@${t}`]), "/v1/chat/completions", chat({ tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }] }));
     expect(res.status).toBe(200);
     const body = await res.json<Record<string, any>>();
     expect(body.object).toBe("chat.completion");
-    expect(body.model).toBe(`groq/tools@${t}`);
+    expect(body.model).toBe(`groq-${t}/tools@${t}`);
     expect(body.choices[0].message).toEqual({
       role: "assistant",
       content: null,
@@ -198,9 +203,9 @@ describe("OpenAI SDK as the client", () => {
 
   it("reads a normal stream to the end and sees the resolved header", async () => {
     const t = tag();
-    const client = sdk(env([`groq/ok@${t}`]));
+    const client = sdk(env([`groq-${t}/ok@${t}`]));
     const { data: stream, response } = await client.chat.completions.create({ model: "mana/t", messages: [{ role: "user", content: "hi" }], stream: true }).withResponse();
-    expect(response.headers.get("x-mana-llm-resolved")).toBe(`groq/ok@${t}`);
+    expect(response.headers.get("x-mana-llm-resolved")).toBe(`groq-${t}/ok@${t}`);
     let text = "";
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
     expect(text).toBe(`Hello from groq ok@${t}.`);
@@ -208,7 +213,7 @@ describe("OpenAI SDK as the client", () => {
 
   it("throws on a cut stream instead of returning a truncated answer", async () => {
     const t = tag();
-    const client = sdk(env([`groq/cut:3@${t}`]));
+    const client = sdk(env([`groq-${t}/cut:3@${t}`]));
     const stream = await client.chat.completions.create({ model: "mana/t", messages: [{ role: "user", content: "hi" }], stream: true });
     let text = "";
     await expect(
@@ -223,7 +228,7 @@ describe("OpenAI SDK as the client", () => {
 describe("client disconnect", () => {
   it("closes the upstream connection within 1 s of the client going away", async () => {
     const t = tag();
-    const res = await postWith(env([`groq/pace:100@${t}`]), "/v1/chat/completions", chat({ stream: true }));
+    const res = await postWith(env([`groq-${t}/pace:100@${t}`]), "/v1/chat/completions", chat({ stream: true }));
     const reader = res.body!.getReader();
     await reader.read();
     const cancelledAt = Date.now();
@@ -255,9 +260,9 @@ describe("secrets", () => {
     const wrongKey = "sk-wrong-secret-1234567890";
     const providers = `providers:\n  badkey: {kind: openai, base_url: "${(await import("vitest")).inject("openaiFakeUrl")}/groq/v1", api_key_env: BADKEY_KEY}\n`;
     const bodies: string[] = [];
-    for (const chain of [[`badkey/ok@${t}`], [`groq/stream-error:1@${t}`], [`groq/status:500@${t}`, `openrouter/ok@${t}`], [`groq/cut:1@${t}`]]) {
+    for (const chain of [[`badkey/ok@${t}`], [`groq-${t}/stream-error:1@${t}`], [`groq-${t}/status:500@${t}`, `openrouter-${t}/ok@${t}`], [`groq-${t}/cut:1@${t}`]]) {
       for (const stream of [false, true]) {
-        const res = await postWith({ ALIASES_YAML: chainYaml(chain, providers), BADKEY_KEY: wrongKey }, "/v1/chat/completions", chat({ stream }));
+        const res = await postWith({ ALIASES_YAML: chainYaml(chain, providers + ownProviders(t)), BADKEY_KEY: wrongKey }, "/v1/chat/completions", chat({ stream }));
         bodies.push(JSON.stringify([...res.headers]), await res.text());
       }
     }

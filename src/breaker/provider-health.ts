@@ -1,0 +1,163 @@
+/**
+ * One circuit breaker per provider (`PROVIDER_HEALTH.getByName(provider)`): stores the pure
+ * state machine of ./state.ts in SQLite so it survives eviction, and serves it over RPC.
+ * Every method takes `now` from the caller so tests control time.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { loadSettings } from "../config/settings";
+import { log } from "../observability/log";
+import {
+  breakerPolicy,
+  initialBreakerState,
+  reviveBreakerState,
+  step,
+  type BreakerEvent,
+  type BreakerMode,
+  type BreakerPolicy,
+  type BreakerSource,
+  type BreakerState,
+  type BreakerTransition,
+  type BreakerVerdict,
+} from "./state";
+
+/** Everything /v1/health shows about one provider. */
+export interface BreakerSnapshot {
+  provider: string;
+  state: BreakerMode;
+  consecutiveFailures: number;
+  lastError: string | null;
+  lastCheck: number | null;
+  unhealthyUntil: number | null;
+  misconfigured: boolean;
+  lastTransition: BreakerTransition | null;
+}
+
+export interface ProbeSuccess {
+  misconfigured?: boolean;
+  detail?: string;
+}
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS breaker (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  state TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+)`;
+
+export class ProviderHealth extends DurableObject<Env> {
+  private schemaReady = false;
+  private policy: BreakerPolicy | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Synchronous SQL inside the gate; a failure is caught so the input gate never wedges,
+    // and the next call retries the schema.
+    void ctx.blockConcurrencyWhile(async () => {
+      try {
+        this.ensureSchema();
+      } catch (err) {
+        log("error", "breaker.init_failed", { provider: this.provider, error: errorText(err) });
+      }
+    });
+  }
+
+  /** A request asks to call the provider; in half-open exactly one caller gets the trial permit. */
+  acquire(now: number): BreakerVerdict {
+    return this.apply({ type: "acquire" }, now);
+  }
+
+  recordSuccess(now: number, source: BreakerSource = "request", probe: ProbeSuccess = {}): BreakerVerdict {
+    return this.apply({ type: "success", source, misconfigured: probe.misconfigured, detail: probe.detail }, now);
+  }
+
+  recordFailure(now: number, reason: string, source: BreakerSource = "request"): BreakerVerdict {
+    return this.apply({ type: "failure", source, reason: source === "probe" ? `probe: ${reason}` : reason }, now);
+  }
+
+  recordRateLimited(now: number, retryAfterS?: number, source: BreakerSource = "request"): BreakerVerdict {
+    return this.apply({ type: "rate-limited", source, retryAfterS }, now);
+  }
+
+  /** Forgets everything (operator action, and tests that reuse a provider's breaker). */
+  reset(now: number): BreakerVerdict {
+    return this.apply({ type: "reset", source: "operator" }, now);
+  }
+
+  snapshot(now: number = Date.now()): BreakerSnapshot {
+    const s = this.advance({ type: "tick" }, now).state;
+    return {
+      provider: this.provider,
+      state: s.mode,
+      consecutiveFailures: s.consecutiveFailures,
+      lastError: s.lastError,
+      lastCheck: s.lastCheck,
+      unhealthyUntil: s.unhealthyUntil,
+      misconfigured: s.misconfigured,
+      lastTransition: s.lastTransition,
+    };
+  }
+
+  private get provider(): string {
+    return this.ctx.id.name ?? this.ctx.id.toString();
+  }
+
+  private apply(event: BreakerEvent, now: number): BreakerVerdict {
+    const { state, admitted } = this.advance(event, now);
+    return { state: state.mode, admitted, unhealthyUntil: state.unhealthyUntil, trialUntil: state.trialUntil, consecutiveFailures: state.consecutiveFailures };
+  }
+
+  /** Read, step, write back only what changed, and log each transition once. No await: atomic. */
+  private advance(event: BreakerEvent, now: number): { state: BreakerState; admitted: boolean } {
+    if (typeof now !== "number" || !Number.isFinite(now)) throw new TypeError("now must be epoch milliseconds");
+    this.ensureSchema();
+    const before = this.load();
+    const result = step(before, event, now, this.getPolicy());
+    if (JSON.stringify(result.state) !== JSON.stringify(before)) this.store(result.state, now);
+    for (const t of result.transitions) {
+      log(t.to === "closed" ? "info" : "warn", "breaker.transition", {
+        provider: this.provider,
+        from: t.from,
+        to: t.to,
+        cause: t.cause,
+        source: t.source,
+        consecutive_failures: result.state.consecutiveFailures,
+        last_error: result.state.lastError,
+        unhealthy_until: result.state.unhealthyUntil === null ? null : new Date(result.state.unhealthyUntil).toISOString(),
+      });
+    }
+    return { state: result.state, admitted: result.admitted };
+  }
+
+  private ensureSchema(): void {
+    if (this.schemaReady) return;
+    this.ctx.storage.sql.exec(SCHEMA);
+    this.schemaReady = true;
+  }
+
+  private getPolicy(): BreakerPolicy {
+    this.policy ??= breakerPolicy(loadSettings(this.env as unknown as Record<string, unknown>));
+    return this.policy;
+  }
+
+  private load(): BreakerState {
+    const row = this.ctx.storage.sql.exec<{ state: string }>("SELECT state FROM breaker WHERE id = 1").toArray()[0];
+    if (!row) return initialBreakerState();
+    try {
+      return reviveBreakerState(JSON.parse(row.state));
+    } catch {
+      log("error", "breaker.state_unreadable", { provider: this.provider });
+      return initialBreakerState();
+    }
+  }
+
+  private store(state: BreakerState, now: number): void {
+    this.ctx.storage.sql.exec(
+      "INSERT INTO breaker (id, state, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+      JSON.stringify(state),
+      now,
+    );
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

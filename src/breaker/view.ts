@@ -1,0 +1,147 @@
+/**
+ * The isolate's view of the breakers: each provider's last verdict is cached for
+ * BREAKER_CACHE_MS so the steady-state request path pays no Durable Object round trip.
+ * Only a half-open provider (or an expired cache entry) asks the DO synchronously, and a DO
+ * that does not answer within DO_DEADLINE_MS is treated as closed (fail open), and logged.
+ */
+import type { Settings } from "../config/settings";
+import { log } from "../observability/log";
+import type { BreakerGate, BreakerOutcome } from "./gate";
+import type { BreakerVerdict } from "./state";
+
+/** How long the request path waits for a breaker DO before failing open. */
+export const DO_DEADLINE_MS = 50;
+
+interface Cached {
+  verdict: BreakerVerdict;
+  /** When the call that produced it was issued: an older answer never overwrites a newer one. */
+  issuedAt: number;
+}
+
+interface IsolateView {
+  verdicts: Map<string, Cached>;
+  /** Reports still on their way to the DO (state-changing ones only): the next admit waits for them. */
+  pending: Map<string, Promise<void>>;
+}
+
+type HealthNamespace = Env["PROVIDER_HEALTH"];
+
+// Per isolate, keyed by the binding so separate environments (tests) never share verdicts.
+const views = new WeakMap<HealthNamespace, IsolateView>();
+
+function viewFor(ns: HealthNamespace): IsolateView {
+  let v = views.get(ns);
+  if (!v) {
+    v = { verdicts: new Map(), pending: new Map() };
+    views.set(ns, v);
+  }
+  return v;
+}
+
+/** Drops this isolate's cached verdicts (tests that rewrite a DO's state behind the view's back). */
+export function forgetBreakerView(ns: HealthNamespace): void {
+  views.delete(ns);
+}
+
+export class DeadlineError extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = "DeadlineError";
+  }
+}
+
+/** Resolves like `p`, or rejects with DeadlineError after `ms` (p keeps running). */
+export function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(ms)), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+type LocalDecision = "admit" | "deny" | "ask";
+
+/** What a cached verdict allows without asking the DO. Pure. */
+export function decideLocally(cached: Cached | undefined, now: number, cacheMs: number): LocalDecision {
+  if (!cached || now - cached.issuedAt >= cacheMs) return "ask";
+  const v = cached.verdict;
+  if (v.state === "closed") return "admit";
+  if (v.state === "open" && v.unhealthyUntil !== null && now < v.unhealthyUntil) return "deny";
+  // Half-open with someone else's trial still running: only that trial may pass.
+  if (v.state === "half-open" && v.trialUntil !== null && now < v.trialUntil) return "deny";
+  return "ask";
+}
+
+export function createBreakerGate(env: Env, settings: Settings, waitUntil: (p: Promise<unknown>) => void): BreakerGate {
+  const ns = env.PROVIDER_HEALTH;
+  const view = viewFor(ns);
+  const cacheMs = settings.breakerCacheMs;
+
+  const remember = (provider: string, verdict: BreakerVerdict, issuedAt: number) => {
+    const prev = view.verdicts.get(provider);
+    if (prev && prev.issuedAt > issuedAt) return;
+    // A trial permit belongs to the request that got it, not to the isolate.
+    view.verdicts.set(provider, { verdict: { ...verdict, admitted: false }, issuedAt });
+  };
+
+  const failOpen = (provider: string, op: string, err: unknown, issuedAt: number) => {
+    log("warn", "breaker.unreachable", { provider, op, fail_open: true, error: err instanceof Error ? err.message : String(err) });
+    // Cache the fail-open verdict too, so an unreachable DO costs one deadline per TTL, not per request.
+    remember(provider, { state: "closed", admitted: false, unhealthyUntil: null, trialUntil: null, consecutiveFailures: 0 }, issuedAt);
+  };
+
+  return {
+    async admit(provider) {
+      const pending = view.pending.get(provider);
+      if (pending) await withDeadline(pending, DO_DEADLINE_MS).catch(() => {});
+      const now = Date.now();
+      const local = decideLocally(view.verdicts.get(provider), now, cacheMs);
+      if (local !== "ask") return local === "admit";
+
+      const call = (async () => ns.getByName(provider).acquire(now))();
+      // A late answer still refreshes the cache (the caller has already failed open by then).
+      const settled = call.then((v) => remember(provider, v, now));
+      waitUntil(settled.catch(() => {}));
+      try {
+        const verdict = await withDeadline(call, DO_DEADLINE_MS);
+        remember(provider, verdict, now);
+        return verdict.admitted;
+      } catch (err) {
+        failOpen(provider, "acquire", err, now);
+        return true;
+      }
+    },
+
+    report(provider, outcome) {
+      const now = Date.now();
+      const cached = view.verdicts.get(provider);
+      // A success on a healthy provider changes nothing: skip the write (the common case).
+      if (outcome.kind === "success" && decideLocally(cached, now, cacheMs) === "admit" && cached!.verdict.consecutiveFailures === 0) return;
+      const task = (async () => {
+        try {
+          const verdict = await send(ns, provider, outcome, now);
+          remember(provider, verdict, now);
+        } catch (err) {
+          log("warn", "breaker.unreachable", { provider, op: `report:${outcome.kind}`, error: err instanceof Error ? err.message : String(err) });
+        }
+      })();
+      view.pending.set(provider, task);
+      void task.finally(() => {
+        if (view.pending.get(provider) === task) view.pending.delete(provider);
+      });
+      waitUntil(task);
+    },
+  };
+}
+
+function send(ns: HealthNamespace, provider: string, outcome: BreakerOutcome, now: number): Promise<BreakerVerdict> {
+  const stub = ns.getByName(provider);
+  switch (outcome.kind) {
+    case "success":
+      return Promise.resolve(stub.recordSuccess(now, "request"));
+    case "failure":
+      return Promise.resolve(stub.recordFailure(now, outcome.reason, "request"));
+    case "rate-limited":
+      return Promise.resolve(stub.recordRateLimited(now, outcome.retryAfterS, "request"));
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The probe sweep (DESIGN.md § Probe sweep): every configured provider is probed at once,
+ * each under its own PROBE_TIMEOUT_MS, and the results feed the same breakers as live
+ * traffic. A sweep never throws; one bad probe never delays or sinks the others.
+ */
+import { activeConfig } from "../config/bundled";
+import { envString, loadProviders, loadSettings, type Settings } from "../config/settings";
+import { log } from "../observability/log";
+import { UpstreamError } from "../providers/failures";
+import { adapterFor } from "../providers/registry";
+import type { ProbeResult, ProviderConfig } from "../providers/types";
+import { withDeadline } from "../breaker/view";
+
+export type ProbeOutcome =
+  | { provider: string; outcome: "alive"; misconfigured: boolean; status?: number; ms: number }
+  | { provider: string; outcome: "dead"; reason: string; ms: number }
+  | { provider: string; outcome: "skipped"; why: string };
+
+/** A probe that ignores its abort signal still cannot hold the sweep longer than this past its timeout. */
+const PROBE_GRACE_MS = 250;
+/** Recording a result in a DO is bounded too: a stuck DO must not hold the cron invocation. */
+const RECORD_DEADLINE_MS = 2_000;
+
+/**
+ * The cron entry: PROBE_INTERVAL_S spaces the sweeps inside the minute (30 → at 0 s and
+ * 30 s; 60 → one sweep). `wait` is scheduler.wait in production.
+ */
+export async function runProbeSchedule(env: Env, wait: (ms: number) => Promise<void> = (ms) => scheduler.wait(ms)): Promise<ProbeOutcome[][]> {
+  let settings: Settings;
+  try {
+    settings = loadSettings(env as unknown as Record<string, unknown>);
+  } catch (err) {
+    log("error", "probe.sweep_failed", { error: errorText(err) });
+    return [];
+  }
+  const sweeps = Math.max(1, Math.floor(60 / settings.probeIntervalS));
+  const results: ProbeOutcome[][] = [];
+  for (let i = 0; i < sweeps; i++) {
+    if (i > 0) await wait(settings.probeIntervalS * 1000);
+    results.push(await sweepProviders(env, settings));
+  }
+  return results;
+}
+
+/** One sweep over every configured provider of this deployment. Never throws. */
+export async function sweepProviders(env: Env, settings: Settings): Promise<ProbeOutcome[]> {
+  let providers: ProviderConfig[];
+  try {
+    const vars = env as unknown as Record<string, unknown>;
+    providers = [...loadProviders(vars, activeConfig(envString(vars, "ALIASES_YAML"))).values()].filter((p) => p.configured);
+  } catch (err) {
+    log("error", "probe.sweep_failed", { error: errorText(err) });
+    return [];
+  }
+  const settled = await Promise.allSettled(providers.map((p) => probeAndRecord(env, p, settings.probeTimeoutMs)));
+  const outcomes = settled.map((r, i): ProbeOutcome =>
+    r.status === "fulfilled" ? r.value : { provider: providers[i]!.name, outcome: "dead", reason: `sweep error: ${errorText(r.reason)}`, ms: 0 },
+  );
+  log("debug", "probe.sweep", {
+    alive: outcomes.filter((o) => o.outcome === "alive").map((o) => o.provider),
+    dead: outcomes.filter((o) => o.outcome === "dead").map((o) => o.provider),
+    skipped: outcomes.filter((o) => o.outcome === "skipped").map((o) => o.provider),
+  });
+  return outcomes;
+}
+
+async function probeAndRecord(env: Env, provider: ProviderConfig, timeoutMs: number): Promise<ProbeOutcome> {
+  const adapter = adapterFor(provider.kind);
+  if (!adapter) return { provider: provider.name, outcome: "skipped", why: `no adapter for kind ${provider.kind}` };
+  const started = Date.now();
+  let result: ProbeResult;
+  try {
+    const probe = adapter.probe(provider, AbortSignal.timeout(timeoutMs));
+    result = await withDeadline(probe, timeoutMs + PROBE_GRACE_MS);
+  } catch (err) {
+    result = { alive: false, error: probeFailureReason(err, timeoutMs) };
+  }
+  const now = Date.now();
+  try {
+    const stub = env.PROVIDER_HEALTH.getByName(provider.name);
+    if (result.alive) {
+      const misconfigured = result.misconfigured === true;
+      await withDeadline(Promise.resolve(stub.recordSuccess(now, "probe", { misconfigured, detail: misconfigured ? result.error : undefined })), RECORD_DEADLINE_MS);
+    } else {
+      await withDeadline(Promise.resolve(stub.recordFailure(now, result.error ?? "no answer", "probe")), RECORD_DEADLINE_MS);
+    }
+  } catch (err) {
+    log("warn", "breaker.unreachable", { provider: provider.name, op: "probe-record", error: errorText(err) });
+  }
+  return result.alive
+    ? { provider: provider.name, outcome: "alive", misconfigured: result.misconfigured === true, status: result.status, ms: now - started }
+    : { provider: provider.name, outcome: "dead", reason: result.error ?? "no answer", ms: now - started };
+}
+
+/** The failure vocabulary for a probe that threw; never the upstream's own text. */
+export function probeFailureReason(err: unknown, timeoutMs: number): string {
+  if (err instanceof UpstreamError) {
+    const f = err.failure;
+    if (f.kind === "timeout") return `timeout (no answer within ${timeoutMs} ms)`;
+    if (f.kind === "connect") return `connect (${f.reset ? "connection lost" : "connection failed"})`;
+    if (f.kind === "http") return f.status >= 500 ? `http-5xx (HTTP ${f.status})` : `HTTP ${f.status}`;
+    return f.kind;
+  }
+  if (err instanceof Error && (err.name === "DeadlineError" || err.name === "TimeoutError" || err.name === "AbortError")) return `timeout (no answer within ${timeoutMs} ms)`;
+  return "connect (probe failed)";
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

@@ -1,0 +1,90 @@
+/**
+ * An OpenAI image_url → a Gemini part. Data URLs become `inlineData`; a URL becomes
+ * `fileData` only where the Gemini API fetches that kind of URL itself (its own Files API,
+ * or a public https URL whose media type is known, on models that accept external URLs).
+ * Anything else is reported as an incapability so the chain walk tries the next entry
+ * instead of sending Google a part it would reject.
+ */
+import type { GeminiPart } from "./wire";
+
+/** Media types Gemini reads as images (plus PDF, which clients also send this way). */
+const ACCEPTED_TYPES = new Set(["image/png", "image/jpeg", "image/webp", "image/heic", "image/heif", "application/pdf"]);
+
+const BY_EXTENSION: Record<string, string> = {
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  webp: "image/webp",
+  heic: "image/heic",
+  heif: "image/heif",
+  pdf: "application/pdf",
+};
+
+export type ImageConversion = { part: GeminiPart } | { incapable: string };
+
+export function convertImage(url: string, model: string): ImageConversion {
+  if (url.startsWith("data:")) return fromDataUrl(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { incapable: "image_url is neither a data URL nor an absolute URL" };
+  }
+  if (parsed.protocol !== "https:") return { incapable: `Gemini fetches only https image URLs, not ${parsed.protocol.replace(":", "")}:` };
+  if (parsed.hostname === "generativelanguage.googleapis.com" && /\/files\/[^/]+$/.test(parsed.pathname)) {
+    return { part: { fileData: { fileUri: url } } };
+  }
+  if (!acceptsExternalUrls(model)) return { incapable: `${model} does not fetch external image URLs; send the image as a data URL` };
+  const ext = /\.([a-z0-9]+)$/i.exec(parsed.pathname)?.[1]?.toLowerCase();
+  const mimeType = ext ? BY_EXTENSION[ext] : undefined;
+  // Gemini needs the media type of a fetched file up front; without one the request fails.
+  if (!mimeType) return { incapable: "cannot tell the image type of the URL; send the image as a data URL" };
+  return { part: { fileData: { mimeType, fileUri: url } } };
+}
+
+/** External URL fetching arrived with the 2.5 generation; older models reject such parts. */
+function acceptsExternalUrls(model: string): boolean {
+  const m = /^gemini-(\d+)(?:\.(\d+))?/.exec(model);
+  if (!m) return true;
+  const major = Number(m[1]);
+  const minor = Number(m[2] ?? 0);
+  return major > 2 || (major === 2 && minor >= 5);
+}
+
+function fromDataUrl(url: string): ImageConversion {
+  const comma = url.indexOf(",");
+  if (comma < 0) return { incapable: "malformed data URL (no comma)" };
+  const meta = url.slice(5, comma).split(";").map((s) => s.trim());
+  const mimeType = (meta[0] ?? "").toLowerCase();
+  const base64 = meta.slice(1).some((m) => m.toLowerCase() === "base64");
+  if (!mimeType) return { incapable: "data URL without a media type" };
+  if (!ACCEPTED_TYPES.has(mimeType)) return { incapable: `Gemini does not accept ${mimeType} images` };
+  const payload = url.slice(comma + 1);
+  if (base64) return { part: { inlineData: { mimeType, data: payload.replace(/\s+/g, "") } } };
+  const bytes = percentDecode(payload);
+  if (!bytes) return { incapable: "malformed percent-encoding in data URL" };
+  return { part: { inlineData: { mimeType, data: toBase64(bytes) } } };
+}
+
+/** Percent-decoding to bytes (not to text: the payload is binary). */
+function percentDecode(s: string): Uint8Array | undefined {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      const hex = s.slice(i + 1, i + 3);
+      if (!/^[0-9a-f]{2}$/i.test(hex)) return undefined;
+      out.push(parseInt(hex, 16));
+      i += 2;
+    } else if (c > 0x7f) {
+      out.push(...new TextEncoder().encode(s[i]!));
+    } else out.push(c);
+  }
+  return Uint8Array.from(out);
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}

@@ -1,0 +1,68 @@
+/**
+ * OpenAI embeddings ↔ Gemini `:batchEmbedContents`. Gemini reports no token counts for
+ * embeddings, so usage is estimated (and flagged as such).
+ */
+import type { EmbeddingsResult } from "../../openai/responses";
+import { readErrorBody, upstreamFetch } from "../http";
+import { UpstreamError } from "../failures";
+import type { EmbedCall } from "../types";
+import { geminiHeaders, geminiUrl, modelPath } from "./endpoints";
+import { mapGeminiError } from "./map-error";
+import { batchEmbedResponseSchema } from "./wire";
+
+/** Google accepts at most 100 requests per batchEmbedContents call. */
+export const GEMINI_EMBED_BATCH = 100;
+
+export interface BatchEmbedRequest {
+  requests: Array<{ model: string; content: { parts: Array<{ text: string }> }; outputDimensionality?: number }>;
+}
+
+export function buildBatchEmbedRequest(model: string, texts: readonly string[], dimensions?: number): BatchEmbedRequest {
+  const name = modelPath(model);
+  return {
+    requests: texts.map((text) => ({ model: name, content: { parts: [{ text }] }, ...(dimensions ? { outputDimensionality: dimensions } : {}) })),
+  };
+}
+
+/** The vectors, in input order; a count mismatch is an unreadable answer, not a partial one. */
+export function parseBatchEmbedResponse(json: unknown, expected: number): number[][] {
+  const parsed = batchEmbedResponseSchema.safeParse(json);
+  if (!parsed.success) throw new UpstreamError({ kind: "malformed", message: "Gemini batchEmbedContents answer has no embeddings[].values" });
+  const vectors = parsed.data.embeddings.map((e) => e.values);
+  if (vectors.length !== expected) {
+    throw new UpstreamError({ kind: "malformed", message: `Gemini returned ${vectors.length} embeddings for ${expected} inputs` });
+  }
+  return vectors;
+}
+
+/** About four characters per token: the usual estimate for English text. */
+export function estimateTokens(texts: readonly string[]): number {
+  return texts.reduce((n, t) => n + Math.max(1, Math.ceil(t.length / 4)), 0);
+}
+
+export async function geminiEmbed(call: EmbedCall): Promise<EmbeddingsResult> {
+  if (call.inputs.some((i) => typeof i !== "string")) {
+    throw new UpstreamError({ kind: "incapable", message: "Gemini embeddings take text, not token arrays" });
+  }
+  const texts = call.inputs as string[];
+  const vectors: number[][] = [];
+  for (let at = 0; at < texts.length; at += GEMINI_EMBED_BATCH) {
+    const batch = texts.slice(at, at + GEMINI_EMBED_BATCH);
+    const res = await upstreamFetch(geminiUrl(call.provider, `${modelPath(call.model)}:batchEmbedContents`), {
+      method: "POST",
+      headers: geminiHeaders(call.provider, true),
+      body: JSON.stringify(buildBatchEmbedRequest(call.model, batch, call.request.dimensions)),
+      signal: call.signal,
+    });
+    if (!res.ok) throw mapGeminiError(res.status, await readErrorBody(res), res.headers.get("retry-after"));
+    let json: unknown;
+    try {
+      json = await res.json();
+    } catch {
+      throw new UpstreamError({ kind: "malformed", message: "Gemini batchEmbedContents answer is not JSON" });
+    }
+    vectors.push(...parseBatchEmbedResponse(json, batch.length));
+  }
+  const tokens = estimateTokens(texts);
+  return { vectors, usage: { prompt_tokens: tokens, total_tokens: tokens }, usageEstimated: true };
+}

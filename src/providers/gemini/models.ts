@@ -1,0 +1,44 @@
+/** Gemini `GET /models` (paged) → OpenAI model entries named `<provider>/<id>`. */
+import type { ModelInfo } from "../../openai/responses";
+import { readErrorBody, upstreamFetch } from "../http";
+import { UpstreamError } from "../failures";
+import type { ProviderConfig } from "../types";
+import { geminiHeaders, geminiUrl } from "./endpoints";
+import { mapGeminiError } from "./map-error";
+import { modelsPageSchema } from "./wire";
+
+/** A runaway pageToken loop must end; Google lists far fewer models than this many pages hold. */
+const MAX_PAGES = 20;
+/** Only models the router can call: chat or embeddings. */
+const SERVABLE = ["generateContent", "streamGenerateContent", "embedContent", "batchEmbedContents"];
+
+export function geminiModelsPage(json: unknown, providerName: string): { models: ModelInfo[]; nextPageToken?: string } {
+  const parsed = modelsPageSchema.safeParse(json);
+  if (!parsed.success) throw new UpstreamError({ kind: "malformed", message: "Gemini models list has an unexpected shape" });
+  const models = (parsed.data.models ?? [])
+    .filter((m) => !m.supportedGenerationMethods || m.supportedGenerationMethods.some((g) => SERVABLE.includes(g)))
+    .map((m): ModelInfo => ({ id: `${providerName}/${m.name.replace(/^models\//, "")}`, object: "model", created: 0, owned_by: "google" }));
+  return parsed.data.nextPageToken ? { models, nextPageToken: parsed.data.nextPageToken } : { models };
+}
+
+export async function listGeminiModels(provider: ProviderConfig, signal: AbortSignal): Promise<ModelInfo[]> {
+  const out: ModelInfo[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const query = new URLSearchParams({ pageSize: "1000" });
+    if (token) query.set("pageToken", token);
+    const res = await upstreamFetch(geminiUrl(provider, `models?${query}`), { headers: geminiHeaders(provider), signal });
+    if (!res.ok) throw mapGeminiError(res.status, await readErrorBody(res), res.headers.get("retry-after"));
+    let json: unknown;
+    try {
+      json = await res.json();
+    } catch {
+      throw new UpstreamError({ kind: "malformed", message: "Gemini models list is not JSON" });
+    }
+    const { models, nextPageToken } = geminiModelsPage(json, provider.name);
+    out.push(...models);
+    if (!nextPageToken || nextPageToken === token) break;
+    token = nextPageToken;
+  }
+  return out;
+}

@@ -1,0 +1,107 @@
+/**
+ * Ollama's native wire format (`/api/chat`, `/api/embed`, `/api/tags`). Request shapes are
+ * what we send; response schemas are loose (`z.looseObject`) so fields added by newer
+ * Ollama releases never turn a good line into a malformed one.
+ */
+import { z } from "zod";
+
+export interface OllamaToolCall {
+  /** Newer Ollama releases name their calls; older ones do not. */
+  id?: string;
+  function: { name: string; arguments: Record<string, unknown> };
+}
+
+export interface OllamaMessage {
+  role: "system" | "user" | "assistant" | "tool";
+  content: string;
+  /** Base64 image data, no `data:` prefix. */
+  images?: string[];
+  tool_calls?: OllamaToolCall[];
+  /** On a `tool` message: the function whose result this is. */
+  tool_name?: string;
+}
+
+export interface OllamaOptions {
+  temperature?: number;
+  top_p?: number;
+  num_predict?: number;
+  stop?: string[];
+  seed?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+}
+
+export interface OllamaTool {
+  type: "function";
+  function: { name: string; description?: string; parameters?: Record<string, unknown> };
+}
+
+export interface OllamaChatRequest {
+  model: string;
+  messages: OllamaMessage[];
+  /** Always streamed: the router aggregates non-streaming answers itself. */
+  stream: true;
+  options?: OllamaOptions;
+  /** `"json"` for any JSON, or a JSON schema the output must follow. */
+  format?: "json" | Record<string, unknown>;
+  tools?: OllamaTool[];
+  keep_alive?: string | number;
+}
+
+export interface OllamaEmbedRequest {
+  model: string;
+  input: string[];
+  /** false: an over-long input is an error, as with OpenAI, instead of being cut silently. */
+  truncate: false;
+  dimensions?: number;
+}
+
+const toolCallSchema = z.looseObject({
+  id: z.string().optional(),
+  function: z.looseObject({
+    name: z.string().min(1),
+    arguments: z.union([z.record(z.string(), z.unknown()), z.string()]).optional(),
+  }),
+});
+
+/** One NDJSON line of a `/api/chat` stream (or the single object of a non-streamed answer). */
+export const chatLineSchema = z.looseObject({
+  model: z.string().optional(),
+  message: z
+    .looseObject({
+      role: z.string().optional(),
+      content: z.string().optional(),
+      thinking: z.string().optional(),
+      tool_calls: z.array(toolCallSchema).nullable().optional(),
+    })
+    .optional(),
+  done: z.boolean(),
+  done_reason: z.string().optional(),
+  prompt_eval_count: z.number().int().nonnegative().optional(),
+  eval_count: z.number().int().nonnegative().optional(),
+});
+
+export type OllamaChatLine = z.infer<typeof chatLineSchema>;
+
+export const embedResponseSchema = z.looseObject({
+  embeddings: z.array(z.array(z.number())),
+  prompt_eval_count: z.number().int().nonnegative().optional(),
+});
+
+export const tagsResponseSchema = z.looseObject({
+  models: z.array(
+    z.looseObject({
+      name: z.string().min(1),
+      modified_at: z.string().optional(),
+    }),
+  ),
+});
+
+/** Ollama reports every error as `{"error": "<text>"}`, on HTTP errors and inside streams. */
+export const errorBodySchema = z.looseObject({ error: z.union([z.string(), z.looseObject({ message: z.string() })]) });
+
+export function errorText(body: unknown): string | undefined {
+  const r = errorBodySchema.safeParse(body);
+  if (!r.success) return undefined;
+  return typeof r.data.error === "string" ? r.data.error : r.data.error.message;
+}
