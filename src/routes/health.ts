@@ -5,11 +5,14 @@ import { log } from "../observability/log";
 import type { ProviderConfig } from "../providers/types";
 import type { AppEnv } from "../types";
 
-export type ProviderStatus = "healthy" | "unhealthy" | "misconfigured" | "unknown";
+/** DESIGN.md's healthy|unhealthy, plus unknown when the breaker itself cannot be read. */
+export type ProviderStatus = "healthy" | "unhealthy" | "unknown";
 export type OverallStatus = "healthy" | "degraded" | "unhealthy";
 
 export interface ProviderHealthView {
   status: ProviderStatus;
+  /** Answered 401/403: alive (not an outage, the breaker stays closed) but our credentials are wrong. */
+  misconfigured: boolean;
   state: BreakerSnapshot["state"] | "unknown";
   consecutive_failures: number;
   last_error: string | null;
@@ -28,11 +31,11 @@ const SNAPSHOT_DEADLINE_MS = 1_000;
 
 const unix = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 
-/** A closed breaker is healthy even after one failure; a 401/403 probe is misconfigured, not down. */
+/** A closed breaker is healthy even after one failure; a 401/403 probe is flagged misconfigured, not down. */
 export function providerView(s: BreakerSnapshot): ProviderHealthView {
-  const status: ProviderStatus = s.state !== "closed" ? "unhealthy" : s.misconfigured ? "misconfigured" : "healthy";
   return {
-    status,
+    status: s.state === "closed" ? "healthy" : "unhealthy",
+    misconfigured: s.misconfigured,
     state: s.state,
     consecutive_failures: s.consecutiveFailures,
     last_error: s.lastError,
@@ -44,11 +47,14 @@ export function providerView(s: BreakerSnapshot): ProviderHealthView {
   };
 }
 
-/** healthy when every provider is, unhealthy when none is, degraded otherwise. */
-export function overallStatus(statuses: readonly ProviderStatus[]): OverallStatus {
-  const healthy = statuses.filter((s) => s === "healthy").length;
+/**
+ * healthy when every provider is, unhealthy when none is, degraded otherwise. A
+ * misconfigured provider cannot serve requests, so it does not count as healthy here.
+ */
+export function overallStatus(providers: readonly Pick<ProviderHealthView, "status" | "misconfigured">[]): OverallStatus {
+  const healthy = providers.filter((p) => p.status === "healthy" && !p.misconfigured).length;
   if (healthy === 0) return "unhealthy";
-  return healthy === statuses.length ? "healthy" : "degraded";
+  return healthy === providers.length ? "healthy" : "degraded";
 }
 
 /** Every configured provider, from its Durable Object, including those never probed yet. */
@@ -67,6 +73,7 @@ export async function collectHealth(env: Env, providers: ReadonlyMap<string, Pro
     log("warn", "breaker.unreachable", { provider: name, op: "snapshot", error: r.reason instanceof Error ? r.reason.message : String(r.reason) });
     out[name] = {
       status: "unknown",
+      misconfigured: false,
       state: "unknown",
       consecutive_failures: 0,
       last_error: "breaker state unavailable",
@@ -75,7 +82,7 @@ export async function collectHealth(env: Env, providers: ReadonlyMap<string, Pro
       last_transition: null,
     };
   });
-  return { status: overallStatus(Object.values(out).map((p) => p.status)), providers: out };
+  return { status: overallStatus(Object.values(out)), providers: out };
 }
 
 /** GET /v1/health (mounted under the key-checked /v1). */

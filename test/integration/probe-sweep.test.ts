@@ -118,8 +118,8 @@ describe("probe sweep (scheduled)", () => {
     await trigger({ OPENROUTER_API_KEY: "sk-wrong-key-0123456789" });
     const res = await call("/v1/health");
     const text = await res.text();
-    const body = JSON.parse(text) as { status: string; providers: Record<string, { status: string; state: string; consecutive_failures: number; last_error: string | null }> };
-    expect(body.providers.openrouter).toMatchObject({ status: "misconfigured", state: "closed", consecutive_failures: 0, last_error: "credentials rejected (HTTP 401)" });
+    const body = JSON.parse(text) as { status: string; providers: Record<string, { status: string; misconfigured: boolean; state: string; consecutive_failures: number; last_error: string | null }> };
+    expect(body.providers.openrouter).toMatchObject({ status: "healthy", misconfigured: true, state: "closed", consecutive_failures: 0, last_error: "credentials rejected (HTTP 401)" });
     expect(body.status).toBe("degraded");
     expect(text).not.toContain("sk-wrong");
     // A clean answer clears it.
