@@ -33,7 +33,7 @@ export class UpstreamError extends Error {
 export function describeFailure(f: UpstreamFailure): string {
   switch (f.kind) {
     case "connect":
-      return f.reset ? `connection reset: ${f.message}` : `could not connect: ${f.message}`;
+      return f.reset ? `connection error: ${f.message}` : `could not connect: ${f.message}`;
     case "timeout":
       return `${f.phase} timeout`;
     case "http":

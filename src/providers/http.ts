@@ -17,7 +17,8 @@ export function asUpstreamError(err: unknown, signal: AbortSignal): UpstreamErro
   if (signal.aborted) return new UpstreamError({ kind: "timeout", phase: "total" });
   const message = err instanceof Error ? err.message : String(err);
   const reset = /reset|lost|closed|disconnect|EPIPE|terminated/i.test(message);
-  return new UpstreamError({ kind: "connect", reset, message: reset ? "connection lost" : "connection failed" });
+  // workerd reports a refused connection and a reset alike ("Network connection lost").
+  return new UpstreamError({ kind: "connect", reset, message: reset ? "connection refused or lost" : "connection failed" });
 }
 
 /** Reads an error body defensively (bounded, never throws). */

@@ -21,7 +21,7 @@
  *                             carries the signature issued for it, else a text answer
  */
 import { answerTokens, fakeVector, parseFault, sleep } from "./faults";
-import { sendJson, startFake, untilClosed, type FakeContext, type FakeServer } from "./server";
+import { transportFault, sendJson, startFake, untilClosed, type FakeContext, type FakeServer } from "./server";
 
 export const GEMINI_FAKE_KEY = "goog-fake-secret";
 /** Google's documented placeholder that skips signature validation. */
@@ -118,6 +118,7 @@ function listModels(ctx: FakeContext, url: URL): void {
 /** Faults that answer before any content; true when it answered. */
 async function preAnswerFault(ctx: FakeContext, model: string): Promise<boolean> {
   const f = parseFault(model);
+  if (await transportFault(ctx, f, model)) return true;
   switch (f.name) {
     case "status": {
       const code = Number(f.args[0]);
@@ -158,13 +159,6 @@ async function preAnswerFault(ctx: FakeContext, model: string): Promise<boolean>
       return true;
     case "context-length":
       sendError(ctx, invalid("The input token count (1200000) exceeds the maximum number of tokens allowed (1048576)."));
-      return true;
-    case "close":
-      if (f.args[0] === "once" && !ctx.firstTime(`close:${model}`)) return false;
-      ctx.req.socket.destroy();
-      return true;
-    case "silent":
-      await untilClosed(ctx.res);
       return true;
   }
   return false;

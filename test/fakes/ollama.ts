@@ -37,7 +37,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { answerTokens, fakeVector, parseFault, sleep, type Fault } from "./faults";
-import { sendJson, startFake, untilClosed, type FakeContext, type FakeServer } from "./server";
+import { transportFault, sendJson, startFake, untilClosed, type FakeContext, type FakeServer } from "./server";
 
 export const ACCESS_ID = "fake-access-id.access";
 export const ACCESS_SECRET = "fake-access-secret";
@@ -117,6 +117,7 @@ function takesTools(model: string): boolean {
 /** Faults that answer before any stream; true when it answered. */
 async function preAnswerFault(ctx: FakeContext, model: string, f: Fault): Promise<boolean> {
   const { res } = ctx;
+  if (await transportFault(ctx, f, model)) return true;
   switch (f.name) {
     case "status": {
       const code = Number(f.args[0]);
@@ -129,13 +130,6 @@ async function preAnswerFault(ctx: FakeContext, model: string, f: Fault): Promis
       sendJson(res, 429, { error: "server busy, please try again.  maximum pending requests exceeded" }, headers);
       return true;
     }
-    case "close":
-      if (f.args[0] === "once" && !ctx.firstTime(`close:${model}`)) return false;
-      ctx.req.socket.destroy();
-      return true;
-    case "silent":
-      await untilClosed(res);
-      return true;
     case "unknown-model":
       sendJson(res, 404, { error: `model "${model}" not found, try pulling it first` });
       return true;

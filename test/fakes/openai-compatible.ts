@@ -6,7 +6,7 @@
  */
 
 import { answerTokens, fakeVector, parseFault, sleep } from "./faults";
-import { sendJson, startFake, untilClosed, type FakeContext, type FakeServer } from "./server";
+import { transportFault, sendJson, startFake, untilClosed, type FakeContext, type FakeServer } from "./server";
 
 export const fakeKey = (provider: string) => `sk-${provider}-fake-secret`;
 
@@ -50,6 +50,7 @@ function errorBody(message: string, type: string, code: string | null, param: st
 async function preAnswerFault(ctx: FakeContext, model: string): Promise<boolean> {
   const { res } = ctx;
   const f = parseFault(model);
+  if (await transportFault(ctx, f, model)) return true;
   switch (f.name) {
     case "status": {
       const code = Number(f.args[0]);
@@ -63,13 +64,6 @@ async function preAnswerFault(ctx: FakeContext, model: string): Promise<boolean>
       sendJson(res, 429, errorBody("Rate limit reached", "rate_limit_error", "rate_limit_exceeded"), headers);
       return true;
     }
-    case "close":
-      if (f.args[0] === "once" && !ctx.firstTime(`close:${model}`)) return false;
-      ctx.req.socket.destroy();
-      return true;
-    case "silent":
-      await untilClosed(res);
-      return true;
     case "context-length":
       sendJson(res, 400, errorBody("This model's maximum context length is 8192 tokens.", "invalid_request_error", "context_length_exceeded", "messages"));
       return true;

@@ -4,6 +4,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Fault } from "./faults";
 
 export interface LogEntry {
   /** First path segment before the API path, e.g. "groq" for /groq/v1/chat/completions. */
@@ -113,4 +114,21 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
 /** Resolves when the client goes away, so "silent" handlers never outlive their request. */
 export function untilClosed(res: http.ServerResponse): Promise<void> {
   return new Promise((resolve) => (res.destroyed ? resolve() : res.on("close", () => resolve())));
+}
+
+/**
+ * The faults below the API, shared by every fake: `close[:once]` destroys the socket before
+ * answering (a reset), `silent` accepts and never answers. True when it handled the request.
+ */
+export async function transportFault(ctx: FakeContext, f: Fault, model: string): Promise<boolean> {
+  if (f.name === "close") {
+    if (f.args[0] === "once" && !ctx.firstTime(`close:${model}`)) return false;
+    ctx.req.socket.destroy();
+    return true;
+  }
+  if (f.name === "silent") {
+    await untilClosed(ctx.res);
+    return true;
+  }
+  return false;
 }

@@ -1,7 +1,5 @@
 /// <reference types="vite/client" />
 import { describe, expect, it } from "vitest";
-import type { ChatChunk } from "../../src/openai/responses";
-import { UpstreamError, type UpstreamFailure } from "../../src/providers/failures";
 import { convertGeminiEvent, createGeminiStreamState, geminiStreamChunks, generateContentToChunks, mapGeminiUsage } from "../../src/providers/gemini/stream";
 import generateContent from "../fixtures/gemini/generate-content.json";
 import functionCall from "../fixtures/gemini/function-call.sse?raw";
@@ -14,36 +12,16 @@ import safetyAfterText from "../fixtures/gemini/safety-after-text.sse?raw";
 import safety from "../fixtures/gemini/safety.sse?raw";
 import textStream from "../fixtures/gemini/text-stream.sse?raw";
 import thinking from "../fixtures/gemini/thinking.sse?raw";
+import { bytes, collect } from "../helpers/streams";
 
 const OPTS = { id: "chatcmpl-test", created: 1_700_000_000, model: "gemini-2.5-flash" };
 
-interface Outcome {
-  chunks: ChatChunk[];
-  failure?: UpstreamFailure;
-  malformed: string[];
-}
+let callIds = 0;
+const run = (parts: Uint8Array[]) => {
+  callIds = 0;
+  return collect((body, onMalformed) => geminiStreamChunks(body, { ...OPTS, newToolCallId: () => `call_${++callIds}`, onMalformed }), parts);
+};
 
-async function run(parts: Uint8Array[]): Promise<Outcome> {
-  const body = new ReadableStream<Uint8Array>({
-    start(c) {
-      for (const p of parts) c.enqueue(p);
-      c.close();
-    },
-  });
-  let n = 0;
-  const out: Outcome = { chunks: [], malformed: [] };
-  try {
-    for await (const chunk of geminiStreamChunks(body, { ...OPTS, newToolCallId: () => `call_${++n}`, onMalformed: (d) => out.malformed.push(d) })) {
-      out.chunks.push(chunk);
-    }
-  } catch (err) {
-    if (!(err instanceof UpstreamError)) throw err;
-    out.failure = err.failure;
-  }
-  return out;
-}
-
-const bytes = (text: string) => new TextEncoder().encode(text);
 
 const FIXTURES: Record<string, string> = {
   "text-stream.sse": textStream,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { convertOllamaStream, usageOf } from "../../src/providers/ollama/convert-stream";
-import { UpstreamError } from "../../src/providers/failures";
 import { decodeNdjson } from "../../src/streaming/decode";
 import type { ChatChunk } from "../../src/openai/responses";
 import textFixture from "../fixtures/ollama/chat-text.ndjson?raw";
@@ -12,61 +11,23 @@ import malformedFixture from "../fixtures/ollama/chat-malformed.ndjson?raw";
 import fencedFixture from "../fixtures/ollama/chat-json-fenced.ndjson?raw";
 import cutFixture from "../fixtures/ollama/chat-cut.ndjson?raw";
 import singleFixture from "../fixtures/ollama/chat-single.json";
+import { bytes, collect, sameAtEverySplit } from "../helpers/streams";
 
 const ID = "chatcmpl-0123456789abcdef0123456789abcdef";
 
-interface Outcome {
-  chunks: ChatChunk[];
-  malformed: string[];
-  error?: UpstreamError;
-}
-
-function streamOf(parts: Uint8Array[]): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(controller) {
-      for (const p of parts) controller.enqueue(p);
-      controller.close();
-    },
-  });
-}
-
-async function convert(parts: Uint8Array[], stripJsonFence = false): Promise<Outcome> {
-  const malformed: string[] = [];
-  const chunks: ChatChunk[] = [];
-  const lines = decodeNdjson(streamOf(parts));
-  try {
-    for await (const c of convertOllamaStream(lines, { id: ID, created: 1_763_000_000, model: "qwen2.5:7b", stripJsonFence, onMalformed: (d) => malformed.push(d) })) {
-      chunks.push(c);
-    }
-  } catch (err) {
-    if (!(err instanceof UpstreamError)) throw err;
-    return { chunks, malformed, error: err };
-  }
-  return { chunks, malformed };
-}
-
-const bytes = (text: string) => new TextEncoder().encode(text);
+const convert = (parts: Uint8Array[], stripJsonFence = false) =>
+  collect((body, onMalformed) => convertOllamaStream(decodeNdjson(body), { id: ID, created: 1_763_000_000, model: "qwen2.5:7b", stripJsonFence, onMalformed }), parts);
 
 /** The whole fixture as one chunk, then split in two at every byte boundary: all must agree. */
-async function convertAtEverySplit(text: string, stripJsonFence = false): Promise<Outcome> {
-  const all = bytes(text);
-  const whole = await convert([all], stripJsonFence);
-  for (let i = 1; i < all.length; i++) {
-    const split = await convert([all.slice(0, i), all.slice(i)], stripJsonFence);
-    expect(split, `split at byte ${i}`).toEqual(whole);
-  }
-  const byteByByte = await convert([...all].map((b) => Uint8Array.of(b)), stripJsonFence);
-  expect(byteByByte).toEqual(whole);
-  return whole;
-}
+const convertAtEverySplit = (text: string, stripJsonFence = false) => sameAtEverySplit(text, (parts) => convert(parts, stripJsonFence));
 
 const contentOf = (chunks: ChatChunk[]) => chunks.map((c) => c.choices[0]!.delta.content ?? "").join("");
 const finishOf = (chunks: ChatChunk[]) => chunks.map((c) => c.choices[0]!.finish_reason).filter((f) => f !== null);
 
 describe("convertOllamaStream", () => {
   it("converts a text stream identically at every byte boundary (multi-byte characters included)", async () => {
-    const { chunks, malformed, error } = await convertAtEverySplit(textFixture);
-    expect(error).toBeUndefined();
+    const { chunks, malformed, failure } = await convertAtEverySplit(textFixture);
+    expect(failure).toBeUndefined();
     expect(malformed).toEqual([]);
     expect(chunks[0]!.choices[0]!.delta).toEqual({ role: "assistant", content: "" });
     expect(chunks.map((c) => c.choices[0]!.delta.content).slice(1, -1)).toEqual(["Hallo", "!", " Grüße", " aus", " Köln", " 👋"]);
@@ -106,10 +67,10 @@ describe("convertOllamaStream", () => {
   });
 
   it("throws stream-error on an in-stream error line, after the content before it", async () => {
-    const { chunks, error } = await convertAtEverySplit(errorFixture);
+    const { chunks, failure } = await convertAtEverySplit(errorFixture);
     expect(contentOf(chunks)).toBe("The answer");
     expect(finishOf(chunks)).toEqual([]);
-    expect(error?.failure).toEqual({ kind: "stream-error", message: "an error was encountered while running the model: unexpected EOF" });
+    expect(failure).toEqual({ kind: "stream-error", message: "an error was encountered while running the model: unexpected EOF" });
   });
 
   it("skips and reports malformed lines without ever yielding them", async () => {
@@ -141,8 +102,8 @@ describe("convertOllamaStream", () => {
   });
 
   it("ends without a finish_reason when the done line never came (the router calls it a cut)", async () => {
-    const { chunks, error } = await convertAtEverySplit(cutFixture);
-    expect(error).toBeUndefined();
+    const { chunks, failure } = await convertAtEverySplit(cutFixture);
+    expect(failure).toBeUndefined();
     expect(contentOf(chunks)).toBe("Die Antwort ist");
     expect(finishOf(chunks)).toEqual([]);
   });

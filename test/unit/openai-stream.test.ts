@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import type { ChatChunk } from "../../src/openai/responses";
-import { UpstreamError, type UpstreamFailure } from "../../src/providers/failures";
 import { openAIChunks } from "../../src/providers/openai-compatible/stream";
 import { decodeSse } from "../../src/streaming/decode";
 import textFixture from "../fixtures/openai/chat-text.sse?raw";
@@ -10,52 +9,11 @@ import malformedFixture from "../fixtures/openai/chat-malformed.sse?raw";
 import errorFixture from "../fixtures/openai/chat-error.sse?raw";
 import contextLengthFixture from "../fixtures/openai/chat-error-context-length.sse?raw";
 import noTrailingBlankFixture from "../fixtures/openai/chat-no-trailing-blank.sse?raw";
+import { bytes, collect, sameAtEverySplit } from "../helpers/streams";
 
-interface Outcome {
-  chunks: ChatChunk[];
-  malformed: string[];
-  failure?: UpstreamFailure;
-}
-
-function streamOf(parts: Uint8Array[]): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(controller) {
-      for (const p of parts) controller.enqueue(p);
-      controller.close();
-    },
-  });
-}
-
-async function chunksOf(parts: Uint8Array[]): Promise<Outcome> {
-  const malformed: string[] = [];
-  const chunks: ChatChunk[] = [];
-  try {
-    for await (const c of openAIChunks(decodeSse(streamOf(parts)), (d) => malformed.push(d))) chunks.push(c);
-  } catch (err) {
-    if (!(err instanceof UpstreamError)) throw err;
-    return { chunks, malformed, failure: err.failure };
-  }
-  return { chunks, malformed };
-}
-
-const bytes = (text: string) => new TextEncoder().encode(text);
+const chunksOf = (parts: Uint8Array[]) => collect((body, onMalformed) => openAIChunks(decodeSse(body), onMalformed), parts);
 const contentOf = (chunks: ChatChunk[]) => chunks.map((c) => c.choices[0]?.delta.content ?? "").join("");
-
-/**
- * Every way of cutting the body must give the same chunks: two parts at every byte offset
- * (which lands inside multi-byte characters, `data:` prefixes, CRLF pairs), then one byte at a time.
- */
-async function expectSplitInvariant(text: string): Promise<Outcome> {
-  const all = bytes(text);
-  const whole = await chunksOf([all]);
-  for (let i = 1; i < all.length; i++) {
-    const split = await chunksOf([all.subarray(0, i), all.subarray(i)]);
-    if (JSON.stringify(split) !== JSON.stringify(whole)) expect(split, `split at byte ${i}`).toEqual(whole);
-  }
-  const single = await chunksOf([...all].map((b) => Uint8Array.of(b)));
-  expect(single, "one byte at a time").toEqual(whole);
-  return whole;
-}
+const expectSplitInvariant = (text: string) => sameAtEverySplit(text, chunksOf);
 
 const crlf = (text: string) => text.replaceAll("\n", "\r\n");
 
