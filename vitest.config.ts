@@ -38,6 +38,10 @@ export default defineConfig({
   ],
   test: {
     globalSetup: ["./test/global-setup.ts"],
+    // `npm test` runs the tests; `npm run bench` (BENCH=1) runs the benchmarks in bench/.
+    include: process.env.BENCH ? ["bench/**/*.test.ts"] : ["test/**/*.test.ts"],
     testTimeout: 20_000,
+    // The Worker logs a structured line per failure it handles; show them only for failing tests.
+    silent: process.env.BENCH ? false : "passed-only",
   },
 });

@@ -1,7 +1,7 @@
 /**
  * Request-path cost of the circuit breakers: the isolate view warm (verdict cached) against
  * cold (every admit asks the provider's Durable Object). Prints numbers; asserts only that
- * it measured something. Run alone: `npx vitest run bench/breaker-view.bench.test.ts`.
+ * it measured something. `npm run bench`.
  *
  * workerd's clock only advances across I/O, so an admit answered from the cache (no I/O)
  * reads as 0 ms: that is the point of the cache, not a measuring error.
