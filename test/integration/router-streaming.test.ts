@@ -37,12 +37,12 @@ async function timedEvents(res: Response): Promise<Array<{ data: string; at: num
   return out;
 }
 
-describe("timeouts before the first token", () => {
-  // The first request in a file pays for module loading; time only warm requests.
-  beforeAll(async () => {
-    await (await postWith(env(["groq/ok@warmup"]), "/v1/chat/completions", chat())).text();
-  });
+// The first request in a file pays for module loading; time only warm requests.
+beforeAll(async () => {
+  await (await postWith(env(["groq/ok@warmup"]), "/v1/chat/completions", chat())).text();
+});
 
+describe("timeouts before the first token", () => {
   for (const fault of ["silent", "headers-silent", "slow-first:3000"]) {
     it(`falls back from a ${fault} primary within FIRST_BYTE_TIMEOUT_MS + 100 ms`, async () => {
       const t = tag();
@@ -77,6 +77,26 @@ describe("timeouts before the first token", () => {
     const events = await sseEvents(res);
     expect(events.filter((e) => e !== "[DONE]").every((e) => JSON.parse(e).model === `openrouter-${t}/ok@${t}`)).toBe(true);
     expect(events.at(-1)).toBe("[DONE]");
+  });
+});
+
+describe("the whole-request budget", () => {
+  it("answers 504 listing the attempts when REQUEST_TIMEOUT_MS runs out during the fallbacks", async () => {
+    const t = tag();
+    const started = Date.now();
+    const res = await postWith(env([`groq-${t}/silent@${t}`, `openrouter-${t}/silent@${t}`, `together-${t}/ok@${t}`], { REQUEST_TIMEOUT_MS: "600" }), "/v1/chat/completions", chat());
+    const elapsed = Date.now() - started;
+    expect(res.status).toBe(504);
+    const body = await res.json<{ error: { code: string; attempts: Array<{ model: string; reason: string }> } }>();
+    expect(body.error.code).toBe("upstream_timeout");
+    expect(body.error.attempts).toEqual([
+      { model: `groq-${t}/silent@${t}`, reason: "timeout" },
+      { model: `openrouter-${t}/silent@${t}`, reason: "timeout" },
+    ]);
+    expect(elapsed).toBeGreaterThanOrEqual(595);
+    expect(elapsed).toBeLessThan(600 + 100);
+    // The third entry was never called: the budget was spent.
+    expect((await fakeLog("openaiFakeUrl", t)).map((e) => e.provider)).toEqual(["groq", "openrouter"]);
   });
 });
 
