@@ -6,23 +6,30 @@ import { requestId } from "./middleware/request-id";
 import { apiKeyAuth } from "./middleware/auth";
 import { envString, loadProviders, loadSettings } from "./config/settings";
 import { activeConfig } from "./config/bundled";
+import { currentConfig } from "./config/override-view";
 import { ConfigError } from "./config/aliases";
 import { log } from "./observability/log";
 import { publicRoutes } from "./routes/public";
 import { modelRoutes } from "./routes/models";
+import { aliasAdminRoutes } from "./routes/aliases-admin";
 import { chatRoutes } from "./routes/chat";
 import { embeddingsRoutes } from "./routes/embeddings";
 import { healthRoutes } from "./routes/health";
+import { metricsRoutes } from "./routes/metrics";
+import { requestMetrics } from "./middleware/request-metrics";
 import type { AppEnv } from "./types";
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
+  app.use(requestMetrics());
   app.use(requestId());
   app.use(async function loadContext(c, next) {
     const env = c.env as unknown as Record<string, unknown>;
     const settings = loadSettings(env);
-    const config = activeConfig(envString(env, "ALIASES_YAML"));
+    // Precedence: the runtime override (ConfigStore) > ALIASES_YAML > the bundled file.
+    const base = activeConfig(envString(env, "ALIASES_YAML"));
+    const config = await currentConfig(c.env.CONFIG_STORE, base, { now: Date.now(), waitUntil: (p) => c.executionCtx.waitUntil(p) });
     c.set("settings", settings);
     c.set("config", config);
     c.set("providers", loadProviders(env, config));
@@ -33,14 +40,17 @@ export function createApp(): Hono<AppEnv> {
       origin: (origin, c) => (c.get("settings").corsOrigins.includes(origin) ? origin : null),
       allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Request-Id"],
       exposeHeaders: ["X-Request-Id", "X-Mana-LLM-Resolved", "X-Mana-LLM-Attempts"],
-      allowMethods: ["GET", "POST", "PUT", "OPTIONS"],
+      allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
       maxAge: 600,
     }),
   );
 
   app.route("/", publicRoutes());
+  app.use("/metrics", apiKeyAuth());
+  app.route("/", metricsRoutes());
   app.use("/v1/*", apiKeyAuth());
   app.route("/v1", modelRoutes());
+  app.route("/v1", aliasAdminRoutes());
   app.route("/v1", chatRoutes());
   app.route("/v1", embeddingsRoutes());
   app.route("/v1", healthRoutes());

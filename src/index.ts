@@ -2,6 +2,8 @@ import { createApp } from "./app";
 import { runProbeSchedule } from "./health/sweep";
 
 export { ProviderHealth } from "./breaker/provider-health";
+export { MetricsStore } from "./observability/metrics-store";
+export { ConfigStore } from "./config/config-store";
 
 const app = createApp();
 

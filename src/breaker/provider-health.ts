@@ -32,6 +32,13 @@ export interface BreakerSnapshot {
   lastTransition: BreakerTransition | null;
 }
 
+/** How often the breaker went from one state to another, ever (the /metrics counter). */
+export interface TransitionCount {
+  from: BreakerMode;
+  to: BreakerMode;
+  count: number;
+}
+
 export interface ProbeSuccess {
   misconfigured?: boolean;
   detail?: string;
@@ -41,6 +48,13 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS breaker (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   state TEXT NOT NULL,
   updated_at INTEGER NOT NULL
+)`;
+
+const TRANSITIONS_SCHEMA = `CREATE TABLE IF NOT EXISTS transitions (
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (from_state, to_state)
 )`;
 
 export class ProviderHealth extends DurableObject<Env> {
@@ -96,6 +110,14 @@ export class ProviderHealth extends DurableObject<Env> {
     };
   }
 
+  transitionCounts(): TransitionCount[] {
+    this.ensureSchema();
+    return this.ctx.storage.sql
+      .exec<{ from_state: BreakerMode; to_state: BreakerMode; count: number }>("SELECT from_state, to_state, count FROM transitions ORDER BY from_state, to_state")
+      .toArray()
+      .map((r) => ({ from: r.from_state, to: r.to_state, count: r.count }));
+  }
+
   private get provider(): string {
     return this.ctx.id.name ?? this.ctx.id.toString();
   }
@@ -113,6 +135,11 @@ export class ProviderHealth extends DurableObject<Env> {
     const result = step(before, event, now, this.getPolicy());
     if (JSON.stringify(result.state) !== JSON.stringify(before)) this.store(result.state, now);
     for (const t of result.transitions) {
+      this.ctx.storage.sql.exec(
+        "INSERT INTO transitions (from_state, to_state, count) VALUES (?, ?, 1) ON CONFLICT (from_state, to_state) DO UPDATE SET count = count + 1",
+        t.from,
+        t.to,
+      );
       log(t.to === "closed" ? "info" : "warn", "breaker.transition", {
         provider: this.provider,
         from: t.from,
@@ -130,6 +157,7 @@ export class ProviderHealth extends DurableObject<Env> {
   private ensureSchema(): void {
     if (this.schemaReady) return;
     this.ctx.storage.sql.exec(SCHEMA);
+    this.ctx.storage.sql.exec(TRANSITIONS_SCHEMA);
     this.schemaReady = true;
   }
 

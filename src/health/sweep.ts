@@ -4,6 +4,7 @@
  * traffic. A sweep never throws; one bad probe never delays or sinks the others.
  */
 import { activeConfig } from "../config/bundled";
+import { currentConfig } from "../config/override-view";
 import { envString, loadProviders, loadSettings, type Settings } from "../config/settings";
 import { log } from "../observability/log";
 import { UpstreamError } from "../providers/failures";
@@ -47,7 +48,11 @@ export async function sweepProviders(env: Env, settings: Settings): Promise<Prob
   let providers: ProviderConfig[];
   try {
     const vars = env as unknown as Record<string, unknown>;
-    providers = [...loadProviders(vars, activeConfig(envString(vars, "ALIASES_YAML"))).values()].filter((p) => p.configured);
+    // Providers declared only in the runtime override are probed too; off the request path,
+    // so the store gets the same generous deadline as recording a result.
+    const base = activeConfig(envString(vars, "ALIASES_YAML"));
+    const config = await currentConfig(env.CONFIG_STORE, base, { now: Date.now(), waitUntil: () => {}, deadlineMs: RECORD_DEADLINE_MS });
+    providers = [...loadProviders(vars, config).values()].filter((p) => p.configured);
   } catch (err) {
     log("error", "probe.sweep_failed", { error: errorText(err) });
     return [];

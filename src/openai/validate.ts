@@ -24,7 +24,7 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
   }
 }
 
-async function readLimited(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<string> {
+async function readLimited(body: ReadableStream<Uint8Array> | null, maxBytes: number, limitName?: string): Promise<string> {
   if (!body) return "";
   const reader = body.getReader();
   const parts: Uint8Array[] = [];
@@ -35,7 +35,7 @@ async function readLimited(body: ReadableStream<Uint8Array> | null, maxBytes: nu
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel().catch(() => {});
-      throw tooLarge(maxBytes);
+      throw tooLarge(maxBytes, limitName);
     }
     parts.push(value);
   }
@@ -48,8 +48,25 @@ async function readLimited(body: ReadableStream<Uint8Array> | null, maxBytes: nu
   return new TextDecoder().decode(all);
 }
 
-function tooLarge(maxBytes: number): ApiError {
-  return new ApiError(413, `Request body exceeds the ${maxBytes}-byte limit (MAX_BODY_BYTES)`, {
+/**
+ * A text body (e.g. YAML) whose Content-Type is one of `types`, under the same size rules
+ * as JSON bodies; `limitName` is what the 413 names as the limit.
+ */
+export async function readTextBody(req: Request, maxBytes: number, types: readonly string[], limitName = "MAX_BODY_BYTES"): Promise<string> {
+  const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (!types.includes(type)) {
+    const expected = types.length === 1 ? types[0] : `one of ${types.join(", ")}`;
+    throw new ApiError(400, `Content-Type must be ${expected} (got ${type ? JSON.stringify(type) : "none"})`, {
+      code: "invalid_content_type",
+    });
+  }
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes, limitName);
+  return readLimited(req.body, maxBytes, limitName);
+}
+
+function tooLarge(maxBytes: number, limitName = "MAX_BODY_BYTES"): ApiError {
+  return new ApiError(413, `Request body exceeds the ${maxBytes}-byte limit (${limitName})`, {
     type: "invalid_request_error",
     code: "request_too_large",
   });

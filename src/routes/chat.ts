@@ -11,6 +11,7 @@ import type { AttemptResult } from "../routing/attempt";
 import { walkContext } from "../routing/context";
 import { redactSecrets } from "../routing/redact";
 import { log } from "../observability/log";
+import { llmObservation, type LlmObservation } from "../observability/llm-metrics";
 import type { AppEnv } from "../types";
 
 export function chatRoutes(): Hono<AppEnv> {
@@ -20,8 +21,9 @@ export function chatRoutes(): Hono<AppEnv> {
     const request = validate(chatRequestSchema, await readJsonBody(c.req.raw, settings.maxBodyBytes));
     const providers = c.get("providers");
     const chain = resolveChain(request.model, c.get("config"), settings.defaultProvider, new Set(providers.keys()));
-    const ctx = walkContext(c);
     const streaming = request.stream === true;
+    const observed = llmObservation(c, streaming);
+    const ctx = walkContext(c, observed);
     let walked: Walked<AttemptResult>;
     try {
       walked = await walkChat(ctx, chain, request, streaming ? "stream" : "aggregate");
@@ -33,9 +35,10 @@ export function chatRoutes(): Hono<AppEnv> {
     const headers = { "X-Mana-LLM-Resolved": walked.entry.id, ...attemptsHeader(walked.attempts) };
     if (result.kind === "complete") {
       ctx.dispose();
+      observed.completed(result.completion.usage);
       return c.json(result.completion, 200, headers);
     }
-    return new Response(sseBody({ ...result, entry: walked.entry, provider: walked.provider }, request, () => ctx.dispose(), (outcome) => ctx.gate.report(walked.provider.name, outcome), c.get("requestId")), {
+    return new Response(sseBody({ ...result, entry: walked.entry, provider: walked.provider }, request, () => ctx.dispose(), (outcome) => ctx.gate.report(walked.provider.name, outcome), c.get("requestId"), observed), {
       status: 200,
       headers: { ...SSE_HEADERS, ...headers },
     });
@@ -54,14 +57,18 @@ function sseBody(
   dispose: () => void,
   report: (o: { kind: "failure"; reason: string }) => void,
   requestId: string,
+  observed: LlmObservation,
 ): ReadableStream<Uint8Array> {
   const includeUsage = request.stream_options?.include_usage === true;
   const model = result.entry.id;
+  // The upstream's usage is counted even when the client did not ask to see it.
+  let usage: ChatChunk["usage"];
   const finish = () => {
     result.close();
     dispose();
   };
   const encode = (chunk: ChatChunk): Uint8Array | undefined => {
+    if (chunk.usage) usage = chunk.usage;
     const out: ChatChunk = { ...chunk, model };
     if (!includeUsage) {
       delete out.usage;
@@ -85,6 +92,7 @@ function sseBody(
               controller.enqueue(SSE_DONE);
               controller.close();
               finish();
+              observed.completed(usage);
               return;
             }
             const bytes = encode(r.value);
@@ -96,7 +104,11 @@ function sseBody(
         } catch (err) {
           const failure = asUpstreamError(err, new AbortController().signal).failure;
           const message = redactSecrets(describeFailure(failure), result.provider);
-          if (failure.kind !== "blocked") report({ kind: "failure", reason: failure.kind === "timeout" ? "timeout" : "stream-error" });
+          if (failure.kind !== "blocked") {
+            const reason = failure.kind === "timeout" ? "timeout" : "stream-error";
+            report({ kind: "failure", reason });
+            observed.interrupted(result.entry, reason);
+          }
           log("warn", "stream.failed_after_commit", { request_id: requestId, model, failure: message });
           const code = failure.kind === "timeout" ? "upstream_timeout" : failure.kind === "blocked" ? "content_blocked" : "upstream_stream_error";
           controller.enqueue(

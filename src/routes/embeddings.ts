@@ -5,6 +5,7 @@ import { resolveChain } from "../routing/resolve";
 import { walkContext } from "../routing/context";
 import { attemptsHeader } from "../routing/walk";
 import { vectorToBase64, walkEmbeddings } from "../routing/embeddings";
+import { llmObservation } from "../observability/llm-metrics";
 import type { AppEnv } from "../types";
 
 export function embeddingsRoutes(): Hono<AppEnv> {
@@ -14,9 +15,12 @@ export function embeddingsRoutes(): Hono<AppEnv> {
     const request = validate(embeddingsRequestSchema, await readJsonBody(c.req.raw, settings.maxBodyBytes));
     const providers = c.get("providers");
     const chain = resolveChain(request.model, c.get("config"), settings.defaultProvider, new Set(providers.keys()));
-    const ctx = walkContext(c);
+    const observed = llmObservation(c, false);
+    const ctx = walkContext(c, observed);
     try {
       const { value, entry, attempts } = await walkEmbeddings(ctx, chain, request);
+      // An estimated count is ours, not the provider's: left out of the token metric.
+      observed.completed(value.usageEstimated ? undefined : value.usage);
       const base64 = request.encoding_format === "base64";
       return c.json(
         {

@@ -15,25 +15,27 @@ export function aliasModels(config: RouterConfig, created: number): ModelInfo[] 
   return [...config.aliases.keys()].map((id) => ({ id, object: "model", created, owned_by: "mana-llm" }));
 }
 
+/** The body of GET /v1/aliases (and of PUT/DELETE, which answer the config now in force). */
+export function describeAliases(config: RouterConfig) {
+  return {
+    version: config.version,
+    source: config.source,
+    updated_at: config.updatedAt ?? null,
+    default: config.defaultAlias,
+    aliases: [...config.aliases.values()].map((a) => ({
+      name: a.name,
+      description: a.description,
+      chain: a.chain.map((e) => e.id),
+      ...(a.sameVectorSpace ? { same_vector_space: true } : {}),
+    })),
+  };
+}
+
 /** Model discovery: aliases are listed as models so clients can find them. */
 export function modelRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.get("/aliases", (c) => {
-    const config = c.get("config");
-    return c.json({
-      version: config.version,
-      source: config.source,
-      updated_at: config.updatedAt ?? null,
-      default: config.defaultAlias,
-      aliases: [...config.aliases.values()].map((a) => ({
-        name: a.name,
-        description: a.description,
-        chain: a.chain.map((e) => e.id),
-        ...(a.sameVectorSpace ? { same_vector_space: true } : {}),
-      })),
-    });
-  });
+  app.get("/aliases", (c) => c.json(describeAliases(c.get("config"))));
 
   // Aliases first, then every configured provider's own models (a provider that does not
   // answer within PROBE_TIMEOUT_MS is left out rather than failing the listing).

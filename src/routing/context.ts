@@ -5,13 +5,14 @@ import { createBreakerGate } from "../breaker/view";
 import { UpstreamError } from "../providers/failures";
 import type { AppEnv } from "../types";
 import type { WalkContext } from "./walk";
+import type { WalkObserver } from "./observer";
 
 /** The circuit breakers the walk consults for this request; reports travel via waitUntil. */
 function gateFor(c: Context<AppEnv>): BreakerGate {
   return createBreakerGate(c.env, c.get("settings"), (p) => c.executionCtx.waitUntil(p));
 }
 
-export function walkContext(c: Context<AppEnv>): WalkContext & { dispose(): void } {
+export function walkContext(c: Context<AppEnv>, observe: WalkObserver): WalkContext & { dispose(): void } {
   const settings = c.get("settings");
   const now = () => Date.now();
   const deadline = now() + settings.requestTimeoutMs;
@@ -27,6 +28,7 @@ export function walkContext(c: Context<AppEnv>): WalkContext & { dispose(): void
     deadline,
     signal: ac.signal,
     now,
+    observe,
     dispose() {
       clearTimeout(timer);
       c.req.raw.signal?.removeEventListener("abort", onClientGone);

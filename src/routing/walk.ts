@@ -17,6 +17,7 @@ import { attemptChat, type AttemptResult } from "./attempt";
 import { classifyFailure } from "./classify";
 import type { ResolvedChain } from "./resolve";
 import { redactSecrets } from "./redact";
+import type { WalkObserver } from "./observer";
 
 export interface WalkContext {
   settings: Settings;
@@ -28,6 +29,8 @@ export interface WalkContext {
   /** Aborted when the client goes away or the budget is spent. */
   signal: AbortSignal;
   now(): number;
+  /** Told every skip, call, failure and answer (metrics). */
+  observe: WalkObserver;
 }
 
 /** Wait after the finish chunk for a trailing usage chunk before calling a stream complete. */
@@ -80,18 +83,25 @@ export async function walkChain<T>(ctx: WalkContext, chain: ResolvedChain, steps
     const skipped = steps.skip?.(entry);
     if (skipped) {
       attempts.push({ model: entry.id, reason: skipped });
+      ctx.observe.failed(entry, skipped);
       continue;
     }
     const candidate = prepareEntry(entry, ctx, attempts, (a) => steps.capable(a, entry));
-    if (!candidate) continue;
+    if (!candidate) {
+      ctx.observe.failed(entry, attempts.at(-1)!.reason);
+      continue;
+    }
     if (!(await ctx.gate.admit(candidate.provider.name))) {
       attempts.push({ model: entry.id, reason: "cache-unhealthy", detail: "circuit breaker open" });
+      ctx.observe.failed(entry, "cache-unhealthy");
       continue;
     }
     for (let retry = 0; ; retry++) {
+      ctx.observe.calling(entry);
       try {
         const value = await steps.call(candidate);
         ctx.gate.report(candidate.provider.name, { kind: "success" });
+        ctx.observe.answered(chain, entry, attempts);
         return { value, entry, provider: candidate.provider, attempts };
       } catch (err) {
         if (ctx.signal.aborted && !(ctx.signal.reason instanceof UpstreamError)) throw ctx.signal.reason;
@@ -101,6 +111,7 @@ export async function walkChain<T>(ctx: WalkContext, chain: ResolvedChain, steps
         // Not retryable: the caller's problem (or ours, for credentials); the breaker is untouched.
         if (decision.action === "return") throw withAttempts(decision.error, attempts, entry);
         if (decision.breaker) ctx.gate.report(candidate.provider.name, decision.breaker);
+        ctx.observe.failed(entry, decision.reason);
         const remaining = ctx.deadline - ctx.now();
         if (decision.retrySame && retry === 0 && decision.retryDelayMs < remaining - 50) {
           if (decision.retryDelayMs > 0) await sleep(decision.retryDelayMs, ctx.signal);
@@ -181,6 +192,7 @@ function redactFailure(f: UpstreamFailure, provider: ProviderConfig): UpstreamFa
 
 function malformedEvent(ctx: WalkContext, entry: ChainEntry, detail: string): void {
   log("warn", "upstream.malformed_event", { request_id: ctx.requestId, model: entry.id, detail });
+  ctx.observe.malformed(entry);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -5,30 +5,14 @@ import type { ProviderHealth } from "../../src/breaker/provider-health";
 import { createBreakerGate, DO_DEADLINE_MS } from "../../src/breaker/view";
 import { loadSettings, type Settings } from "../../src/config/settings";
 import { tag } from "../helpers/http";
+import { captureLogs } from "../helpers/logs";
 
 const T0 = 1_700_000_000_000;
 const settings = loadSettings(env as unknown as Record<string, unknown>);
 const stubFor = (name: string) => env.PROVIDER_HEALTH.getByName(name);
 const fresh = () => `p-${tag()}`;
 
-/** Structured log lines written by the Worker during `fn`, parsed. */
-async function logLines(fn: () => Promise<void>): Promise<Array<Record<string, unknown>>> {
-  const lines: string[] = [];
-  const capture = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
-  const spies = [vi.spyOn(console, "log").mockImplementation(capture), vi.spyOn(console, "warn").mockImplementation(capture), vi.spyOn(console, "error").mockImplementation(capture)];
-  try {
-    await fn();
-  } finally {
-    for (const s of spies) s.mockRestore();
-  }
-  return lines.flatMap((l) => {
-    try {
-      return [JSON.parse(l) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
-}
+const logLines = captureLogs;
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,0 +1,88 @@
+/**
+ * The chain walk's metrics for one request: upstream calls, errors by attempt reason,
+ * alias resolution, fallbacks, and — once the answer is complete, which for a stream is
+ * long after the walk returned — latency and tokens of the entry that answered.
+ */
+import type { Context } from "hono";
+import type { ChainEntry } from "../config/aliases";
+import type { AttemptReason } from "../openai/errors";
+import type { Usage } from "../openai/responses";
+import { silentObserver, type WalkObserver } from "../routing/observer";
+import type { AppEnv } from "../types";
+import { METRICS } from "./metric-defs";
+import { recorderFor, type MetricsRecorder } from "./recorder";
+
+export interface LlmObservation extends WalkObserver {
+  /** The answer is complete (aggregated, or the stream ended): its latency and tokens. */
+  completed(usage: Partial<Usage> | null | undefined): void;
+  /** A committed stream failed before its end. */
+  interrupted(entry: ChainEntry, reason: AttemptReason): void;
+}
+
+export interface LlmObservationOptions {
+  streaming: boolean;
+  now(): number;
+  /** Called when the answer is done, so its metrics leave the isolate soon. */
+  flushSoon(): void;
+}
+
+export function observeLlm(recorder: MetricsRecorder | undefined, opts: LlmObservationOptions): LlmObservation {
+  if (!recorder) return { ...silentObserver, completed: () => {}, interrupted: () => {} };
+  const streaming = String(opts.streaming);
+  let callStartedAt = opts.now();
+  let answering: { entry: ChainEntry; startedAt: number } | undefined;
+  const failed = (entry: ChainEntry, reason: AttemptReason) =>
+    recorder.inc(METRICS.llmErrors, { provider: entry.provider, model: entry.model, error_type: reason });
+
+  return {
+    calling(entry) {
+      recorder.inc(METRICS.llmRequests, { provider: entry.provider, model: entry.model, streaming });
+      callStartedAt = opts.now();
+    },
+    failed,
+    answered(chain, entry, attempts) {
+      if (chain.alias) recorder.inc(METRICS.aliasResolved, { alias: chain.alias, target: entry.id });
+      const first = attempts[0];
+      if (first) recorder.inc(METRICS.fallback, { from_model: first.model, to_model: entry.id, reason: first.reason });
+      answering = { entry, startedAt: callStartedAt };
+    },
+    malformed(entry) {
+      recorder.inc(METRICS.malformedEvents, { provider: entry.provider, model: entry.model });
+    },
+    completed(usage) {
+      if (!answering) return;
+      const { entry, startedAt } = answering;
+      answering = undefined;
+      const labels = { provider: entry.provider, model: entry.model };
+      recorder.observe(METRICS.llmLatency, labels, Math.max(0, opts.now() - startedAt) / 1000);
+      if (typeof usage?.prompt_tokens === "number") recorder.inc(METRICS.tokens, { ...labels, type: "prompt" }, usage.prompt_tokens);
+      if (typeof usage?.completion_tokens === "number") recorder.inc(METRICS.tokens, { ...labels, type: "completion" }, usage.completion_tokens);
+      opts.flushSoon();
+    },
+    interrupted(entry, reason) {
+      answering = undefined;
+      failed(entry, reason);
+      opts.flushSoon();
+    },
+  };
+}
+
+/** The observation for one request of the Hono app. */
+export function llmObservation(c: Context<AppEnv>, streaming: boolean): LlmObservation {
+  const recorder = recorderFor(c.env);
+  return observeLlm(recorder, {
+    streaming,
+    now: () => Date.now(),
+    flushSoon: () => recorder?.flushSoon(backgroundOf(c)),
+  });
+}
+
+/** `ctx.waitUntil` of the request, or a no-op where there is no execution context (app.request in tests). */
+export function backgroundOf(c: Context<AppEnv>): (p: Promise<unknown>) => void {
+  try {
+    const ctx = c.executionCtx;
+    return (p) => ctx.waitUntil(p);
+  } catch {
+    return (p) => void p.catch(() => {});
+  }
+}
