@@ -16,6 +16,7 @@ import { chatRoutes } from "./routes/chat";
 import { embeddingsRoutes } from "./routes/embeddings";
 import { healthRoutes } from "./routes/health";
 import { metricsRoutes } from "./routes/metrics";
+import { ClientGone } from "./routing/context";
 import { requestMetrics } from "./middleware/request-metrics";
 import type { AppEnv } from "./types";
 
@@ -65,6 +66,11 @@ export function createApp(): Hono<AppEnv> {
     if (err instanceof ApiError) {
       if (err.status >= 500) log("error", "request.failed", { request_id: id, status: err.status, message: err.message });
       return err.getResponse(headers);
+    }
+    if (err instanceof ClientGone) {
+      // Nobody is listening; the upstream call was already aborted. 499 as nginx logs it.
+      log("info", "request.client_gone", { request_id: id });
+      return new Response(null, { status: 499, headers });
     }
     if (err instanceof ConfigError) {
       log("error", "config.invalid", { request_id: id, message: err.message });

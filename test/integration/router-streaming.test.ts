@@ -246,6 +246,27 @@ describe("OpenAI SDK as the client", () => {
 });
 
 describe("client disconnect", () => {
+  it("aborts the upstream call when the client goes away before the first token", async () => {
+    const t = tag();
+    const ac = new AbortController();
+    const pending = postWith(env([`groq-${t}/silent@${t}`, `openrouter-${t}/ok@${t}`], { FIRST_BYTE_TIMEOUT_MS: "5000" }), "/v1/chat/completions", chat(), {
+      signal: ac.signal,
+    }).catch((err: unknown) => err);
+    await new Promise((r) => setTimeout(r, 100));
+    const abortedAt = Date.now();
+    ac.abort();
+    await pending;
+    let entry;
+    while (Date.now() - abortedAt < 1000) {
+      [entry] = await fakeLog("openaiFakeUrl", t);
+      if (entry?.aborted) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(entry?.aborted).toBe(true);
+    // The walk stopped: the fallback was never called for a client that is gone.
+    expect((await fakeLog("openaiFakeUrl", t)).map((e) => e.provider)).toEqual(["groq"]);
+  });
+
   it("closes the upstream connection within 1 s of the client going away", async () => {
     const t = tag();
     const res = await postWith(env([`groq-${t}/pace:100@${t}`]), "/v1/chat/completions", chat({ stream: true }));
