@@ -5,7 +5,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { loadSettings } from "../config/settings";
-import { log } from "../observability/log";
+import { initInsideGate, log } from "../observability/log";
 import {
   breakerPolicy,
   initialBreakerState,
@@ -63,15 +63,7 @@ export class ProviderHealth extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    // Synchronous SQL inside the gate; a failure is caught so the input gate never wedges,
-    // and the next call retries the schema.
-    void ctx.blockConcurrencyWhile(async () => {
-      try {
-        this.ensureSchema();
-      } catch (err) {
-        log("error", "breaker.init_failed", { provider: this.provider, error: errorText(err) });
-      }
-    });
+    initInsideGate(ctx, () => this.ensureSchema(), "breaker.init_failed", { provider: this.provider });
   }
 
   /** A request asks to call the provider; in half-open exactly one caller gets the trial permit. */
@@ -184,8 +176,4 @@ export class ProviderHealth extends DurableObject<Env> {
       now,
     );
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

@@ -4,7 +4,7 @@
  * restarts and deploys until deleted. RPC methods only; `now` comes from the caller.
  */
 import { DurableObject } from "cloudflare:workers";
-import { log } from "../observability/log";
+import { initInsideGate } from "../observability/log";
 import { ConfigError, parseAliasesYaml } from "./aliases";
 
 /** The one instance every isolate talks to. */
@@ -47,15 +47,7 @@ export class ConfigStore extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    // As in ProviderHealth: a schema failure is logged, not thrown, so the input gate never
-    // wedges; the next call retries it.
-    void ctx.blockConcurrencyWhile(async () => {
-      try {
-        this.ensureSchema();
-      } catch (err) {
-        log("error", "config_store.init_failed", { error: errorText(err) });
-      }
-    });
+    initInsideGate(ctx, () => this.ensureSchema(), "config_store.init_failed");
   }
 
   get(): OverrideRecord {
@@ -119,8 +111,4 @@ export class ConfigStore extends DurableObject<Env> {
 
 function checkNow(now: number): void {
   if (typeof now !== "number" || !Number.isFinite(now)) throw new TypeError("now must be epoch milliseconds");
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

@@ -10,3 +10,22 @@ export function log(level: LogLevel, event: string, fields: Record<string, unkno
   else if (level === "warn") console.warn(line);
   else console.log(line);
 }
+
+/** An error as one log-safe line. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/**
+ * Runs a Durable Object's synchronous set-up (schema, load) inside its input gate. A
+ * failure is logged, not thrown, so the gate never wedges; the object's next call retries.
+ */
+export function initInsideGate(ctx: DurableObjectState, init: () => void, event: string, fields: Record<string, unknown> = {}): void {
+  void ctx.blockConcurrencyWhile(async () => {
+    try {
+      init();
+    } catch (err) {
+      log("error", event, { ...fields, error: errorText(err) });
+    }
+  });
+}

@@ -5,7 +5,7 @@
  * memory so a scrape costs no query. Each merge is synchronous: atomic without a lock.
  */
 import { DurableObject } from "cloudflare:workers";
-import { log } from "./log";
+import { initInsideGate } from "./log";
 import { formatBound } from "./exposition";
 import { MAX_SERIES_PER_METRIC, METRIC_BY_NAME } from "./metric-defs";
 import { emptyData, mergeInto, type MetricsData } from "./metric-data";
@@ -27,15 +27,8 @@ export class MetricsStore extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    // Load inside the gate; a failure is caught so the input gate never wedges, and the
-    // next call tries again (and fails loudly to its caller, who keeps its delta).
-    void ctx.blockConcurrencyWhile(async () => {
-      try {
-        this.loaded();
-      } catch (err) {
-        log("error", "metrics.store_init_failed", { shard: ctx.id.name, error: err instanceof Error ? err.message : String(err) });
-      }
-    });
+    // A failed load is retried by the next call (which then fails loudly to its caller, who keeps its delta).
+    initInsideGate(ctx, () => void this.loaded(), "metrics.store_init_failed", { shard: ctx.id.name });
   }
 
   /** Adds an isolate's delta; new series past the cap are refused and counted. */
