@@ -8,7 +8,7 @@ import { sseData, SSE_DONE, SSE_HEADERS } from "../streaming/encode";
 import { resolveChain } from "../routing/resolve";
 import { attemptsHeader, walkChat, type Walked } from "../routing/walk";
 import type { AttemptResult } from "../routing/attempt";
-import { walkContext } from "../routing/context";
+import { ClientGone, walkContext } from "../routing/context";
 import { redactSecrets } from "../routing/redact";
 import { log } from "../observability/log";
 import { llmObservation, type LlmObservation } from "../observability/llm-metrics";
@@ -38,7 +38,7 @@ export function chatRoutes(): Hono<AppEnv> {
       observed.completed(result.completion.usage);
       return c.json(result.completion, 200, headers);
     }
-    return new Response(sseBody({ ...result, entry: walked.entry, provider: walked.provider }, request, () => ctx.dispose(), (outcome) => ctx.gate.report(walked.provider.name, outcome), c.get("requestId"), observed), {
+    return new Response(sseBody({ ...result, entry: walked.entry, provider: walked.provider }, request, () => ctx.dispose(), (outcome) => ctx.gate.report(walked.provider.name, outcome), c.get("requestId"), observed, ctx.signal), {
       status: 200,
       headers: { ...SSE_HEADERS, ...headers },
     });
@@ -58,6 +58,7 @@ function sseBody(
   report: (o: { kind: "failure"; reason: string }) => void,
   requestId: string,
   observed: LlmObservation,
+  signal: AbortSignal,
 ): ReadableStream<Uint8Array> {
   const includeUsage = request.stream_options?.include_usage === true;
   const model = result.entry.id;
@@ -102,6 +103,12 @@ function sseBody(
             }
           }
         } catch (err) {
+          if (signal.reason instanceof ClientGone) {
+            // Nobody is reading: not the provider's fault, nothing to report or send.
+            finish();
+            controller.close();
+            return;
+          }
           const failure = asUpstreamError(err, new AbortController().signal).failure;
           const message = redactSecrets(describeFailure(failure), result.provider);
           if (failure.kind !== "blocked") {

@@ -4,7 +4,7 @@
  * STREAM_IDLE_TIMEOUT_MS to 400 ms.
  */
 import OpenAI from "openai";
-import { exports } from "cloudflare:workers";
+import { env as env_, exports } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
 import { chainYaml, fakeLog, KEY, ownProviders, postWith, sseEvents, tag, tagOf } from "../helpers/http";
 
@@ -246,6 +246,24 @@ describe("OpenAI SDK as the client", () => {
 });
 
 describe("client disconnect", () => {
+  it("a client gone mid-stream is not counted against the provider", async () => {
+    const t = tag();
+    const ac = new AbortController();
+    const res = await postWith(env([`groq-${t}/pace:100@${t}`]), "/v1/chat/completions", chat({ stream: true }), { signal: ac.signal });
+    const reader = res.body!.getReader();
+    await reader.read();
+    ac.abort();
+    // Drive the stream to its end: it must end quietly, with no error event for nobody.
+    let tail = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) tail += new TextDecoder().decode(r.value);
+    expect(tail).not.toContain('"error"');
+    expect(tail).not.toContain("[DONE]");
+    await new Promise((r) => setTimeout(r, 150));
+    const snapshot = await env_.PROVIDER_HEALTH.getByName(`groq-${t}`).snapshot();
+    expect(snapshot.consecutiveFailures).toBe(0);
+    expect((await fakeLog("openaiFakeUrl", t))[0]?.aborted).toBe(true);
+  });
+
   it("aborts the upstream call when the client goes away before the first token", async () => {
     const t = tag();
     const ac = new AbortController();
