@@ -1,7 +1,7 @@
 /**
  * What the chain walk needs from the circuit breakers. The request path asks `admit`
  * before calling an entry and `report`s every outcome; reports travel off the critical
- * path (ctx.waitUntil). The breaker issue implements this over the ProviderHealth
+ * path (ctx.waitUntil). src/breaker/view.ts implements it over the ProviderHealth
  * Durable Objects with an isolate cache.
  */
 export type BreakerOutcome =
@@ -15,9 +15,3 @@ export interface BreakerGate {
   /** Records an outcome without blocking the caller. */
   report(provider: string, outcome: BreakerOutcome): void;
 }
-
-/** No breaker: every provider is always admitted (used where no breaker state exists). */
-export const alwaysClosedGate: BreakerGate = {
-  admit: async () => true,
-  report: () => {},
-};
