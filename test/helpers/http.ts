@@ -1,5 +1,6 @@
 /** Helpers for integration tests: requests through the Worker, and reading fake logs. */
 import { exports } from "cloudflare:workers";
+import OpenAI from "openai";
 import { inject } from "vitest";
 import type { LogEntry } from "../fakes/server";
 
@@ -87,4 +88,17 @@ export function tagOf(chain: readonly string[]): string | undefined {
     if (m) return m[1];
   }
   return undefined;
+}
+
+/** The openai npm SDK as a real client of the Worker (bindings replaced as in callWith). */
+export function sdkClient(overrides: Record<string, string> = {}): OpenAI {
+  return new OpenAI({
+    apiKey: KEY,
+    baseURL: "http://router.test/v1",
+    maxRetries: 0,
+    fetch: (url: RequestInfo | URL, init?: RequestInit) => {
+      const u = new URL(String(url));
+      return callWith(overrides, u.pathname + u.search, { ...init, key: null });
+    },
+  });
 }

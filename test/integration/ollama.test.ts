@@ -14,7 +14,7 @@ import { ollamaAdapter } from "../../src/providers/ollama/adapter";
 import type { ProviderConfig } from "../../src/providers/types";
 import type { ChatChunk, ChatCompletion } from "../../src/openai/responses";
 import type { OllamaChatRequest } from "../../src/providers/ollama/wire";
-import { chainYaml, fakeLog, KEY, postJson, sseEvents, tag } from "../helpers/http";
+import { chainYaml, fakeLog, KEY, postJson, sdkClient, sseEvents, tag } from "../helpers/http";
 import { ACCESS_ID, ACCESS_SECRET, OLLAMA_FAKE_KEY } from "../fakes/ollama";
 import type { LogEntry } from "../fakes/server";
 
@@ -121,16 +121,7 @@ describe("tool calls", () => {
   it("round trip through the OpenAI SDK: tools → tool_calls with JSON-string arguments → tool result → answer", async () => {
     const t = tag();
     const model = `ollama/qwen2.5:7b@${t}`;
-    const client = new OpenAI({
-      apiKey: KEY,
-      baseURL: "http://router.test/v1",
-      maxRetries: 0,
-      fetch: async (url: RequestInfo | URL, init?: RequestInit) => {
-        const { callWith } = await import("../helpers/http");
-        const u = new URL(String(url));
-        return callWith({}, u.pathname + u.search, { ...init, key: null });
-      },
-    });
+    const client = sdkClient();
     const tools = [WEATHER_TOOL] as OpenAI.Chat.Completions.ChatCompletionTool[];
     const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: "user", content: "Weather in Köln?" }];
     const first = await client.chat.completions.create({ model, messages, tools });

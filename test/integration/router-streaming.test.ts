@@ -3,10 +3,9 @@
  * against the fake upstream over loopback. The test config sets FIRST_BYTE_TIMEOUT_MS and
  * STREAM_IDLE_TIMEOUT_MS to 400 ms.
  */
-import OpenAI from "openai";
 import { env as env_, exports } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
-import { chainYaml, fakeLog, KEY, ownProviders, postWith, sseEvents, tag, tagOf } from "../helpers/http";
+import { chainYaml, fakeLog, KEY, ownProviders, postWith, sdkClient, sseEvents, tag, tagOf } from "../helpers/http";
 
 const FIRST_BYTE_MS = 400;
 const IDLE_MS = 400;
@@ -209,17 +208,7 @@ describe("aggregation", () => {
 });
 
 describe("OpenAI SDK as the client", () => {
-  const sdk = (overrides: Record<string, string>) =>
-    new OpenAI({
-      apiKey: KEY,
-      baseURL: "http://router.test/v1",
-      maxRetries: 0,
-      fetch: async (url: RequestInfo | URL, init?: RequestInit) => {
-        const { callWith } = await import("../helpers/http");
-        const u = new URL(String(url));
-        return callWith(overrides, u.pathname + u.search, { ...init, key: null });
-      },
-    });
+  const sdk = sdkClient;
 
   it("reads a normal stream to the end and sees the resolved header", async () => {
     const t = tag();
