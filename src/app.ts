@@ -4,11 +4,9 @@ import { HTTPException } from "hono/http-exception";
 import { ApiError } from "./openai/errors";
 import { requestId } from "./middleware/request-id";
 import { apiKeyAuth } from "./middleware/auth";
-import { envString, loadProviders, loadSettings } from "./config/settings";
-import { activeConfig } from "./config/bundled";
-import { currentConfig } from "./config/override-view";
 import { ConfigError } from "./config/aliases";
-import { log } from "./observability/log";
+import { resolveRuntime } from "./config/runtime";
+import { log } from "./lib/log";
 import { publicRoutes } from "./routes/public";
 import { modelRoutes } from "./routes/models";
 import { aliasAdminRoutes } from "./routes/aliases-admin";
@@ -26,14 +24,10 @@ export function createApp(): Hono<AppEnv> {
   app.use(requestMetrics());
   app.use(requestId());
   app.use(async function loadContext(c, next) {
-    const env = c.env as unknown as Record<string, unknown>;
-    const settings = loadSettings(env);
-    // Precedence: the runtime override (ConfigStore) > ALIASES_YAML > the bundled file.
-    const base = activeConfig(envString(env, "ALIASES_YAML"));
-    const config = await currentConfig(c.env.CONFIG_STORE, base, { now: Date.now(), waitUntil: (p) => c.executionCtx.waitUntil(p) });
+    const { settings, config, providers } = await resolveRuntime(c.env, { now: Date.now(), waitUntil: (p) => c.executionCtx.waitUntil(p) });
     c.set("settings", settings);
     c.set("config", config);
-    c.set("providers", loadProviders(env, config));
+    c.set("providers", providers);
     await next();
   });
   app.use(

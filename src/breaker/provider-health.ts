@@ -5,7 +5,9 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { loadSettings } from "../config/settings";
-import { initInsideGate, log } from "../observability/log";
+import { envVars } from "../lib/env";
+import { initInsideGate } from "../lib/do-init";
+import { log } from "../lib/log";
 import {
   breakerPolicy,
   initialBreakerState,
@@ -154,7 +156,7 @@ export class ProviderHealth extends DurableObject<Env> {
   }
 
   private getPolicy(): BreakerPolicy {
-    this.policy ??= breakerPolicy(loadSettings(this.env as unknown as Record<string, unknown>));
+    this.policy ??= breakerPolicy(loadSettings(envVars(this.env)));
     return this.policy;
   }
 

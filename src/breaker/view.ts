@@ -5,7 +5,10 @@
  * that does not answer within DO_DEADLINE_MS is treated as closed (fail open), and logged.
  */
 import type { Settings } from "../config/settings";
-import { log } from "../observability/log";
+import { systemClock, type Clock } from "../lib/clock";
+import { withDeadline } from "../lib/deadline";
+import { isolateCache } from "../lib/isolate-cache";
+import { log } from "../lib/log";
 import type { BreakerGate, BreakerOutcome } from "./gate";
 import type { BreakerVerdict } from "./state";
 
@@ -27,36 +30,11 @@ interface IsolateView {
 type HealthNamespace = Env["PROVIDER_HEALTH"];
 
 // Per isolate, keyed by the binding so separate environments (tests) never share verdicts.
-const views = new WeakMap<HealthNamespace, IsolateView>();
-
-function viewFor(ns: HealthNamespace): IsolateView {
-  let v = views.get(ns);
-  if (!v) {
-    v = { verdicts: new Map(), pending: new Map() };
-    views.set(ns, v);
-  }
-  return v;
-}
+const views = isolateCache((_: HealthNamespace): IsolateView => ({ verdicts: new Map(), pending: new Map() }));
 
 /** Drops this isolate's cached verdicts (tests that rewrite a DO's state behind the view's back). */
 export function forgetBreakerView(ns: HealthNamespace): void {
-  views.delete(ns);
-}
-
-export class DeadlineError extends Error {
-  constructor(ms: number) {
-    super(`no answer within ${ms} ms`);
-    this.name = "DeadlineError";
-  }
-}
-
-/** Resolves like `p`, or rejects with DeadlineError after `ms` (p keeps running). */
-export function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError(ms)), ms);
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+  views.forget(ns);
 }
 
 type LocalDecision = "admit" | "deny" | "ask";
@@ -72,9 +50,9 @@ export function decideLocally(cached: Cached | undefined, now: number, cacheMs: 
   return "ask";
 }
 
-export function createBreakerGate(env: Env, settings: Settings, waitUntil: (p: Promise<unknown>) => void): BreakerGate {
+export function createBreakerGate(env: Env, settings: Settings, waitUntil: (p: Promise<unknown>) => void, clock: Clock = systemClock): BreakerGate {
   const ns = env.PROVIDER_HEALTH;
-  const view = viewFor(ns);
+  const view = views.get(ns);
   const cacheMs = settings.breakerCacheMs;
 
   const remember = (provider: string, verdict: BreakerVerdict, issuedAt: number) => {
@@ -93,8 +71,8 @@ export function createBreakerGate(env: Env, settings: Settings, waitUntil: (p: P
   return {
     async admit(provider) {
       const pending = view.pending.get(provider);
-      if (pending) await withDeadline(pending, DO_DEADLINE_MS).catch(() => {});
-      const now = Date.now();
+      if (pending) await withDeadline(pending, DO_DEADLINE_MS, clock).catch(() => {});
+      const now = clock.now();
       const local = decideLocally(view.verdicts.get(provider), now, cacheMs);
       if (local !== "ask") return local === "admit";
 
@@ -103,7 +81,7 @@ export function createBreakerGate(env: Env, settings: Settings, waitUntil: (p: P
       const settled = call.then((v) => remember(provider, v, now));
       waitUntil(settled.catch(() => {}));
       try {
-        const verdict = await withDeadline(call, DO_DEADLINE_MS);
+        const verdict = await withDeadline(call, DO_DEADLINE_MS, clock);
         remember(provider, verdict, now);
         return verdict.admitted;
       } catch (err) {
@@ -113,7 +91,7 @@ export function createBreakerGate(env: Env, settings: Settings, waitUntil: (p: P
     },
 
     report(provider, outcome) {
-      const now = Date.now();
+      const now = clock.now();
       const cached = view.verdicts.get(provider);
       // A success on a healthy provider changes nothing: skip the write (the common case).
       if (outcome.kind === "success" && decideLocally(cached, now, cacheMs) === "admit" && cached!.verdict.consecutiveFailures === 0) return;

@@ -3,17 +3,9 @@
  * (alias, chain index, and the line when the YAML parser knows it).
  */
 import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
+import { BUILTIN_PROVIDERS } from "../providers/builtins";
 import type { ProviderKind } from "../providers/types";
-
-export const BUILTIN_PROVIDERS: Readonly<Record<string, ProviderKind>> = Object.freeze({
-  ollama: "ollama",
-  google: "gemini",
-  groq: "openai",
-  openrouter: "openai",
-  together: "openai",
-  openai: "openai",
-});
 
 export interface ChainEntry {
   provider: string;

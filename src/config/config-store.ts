@@ -4,7 +4,7 @@
  * restarts and deploys until deleted. RPC methods only; `now` comes from the caller.
  */
 import { DurableObject } from "cloudflare:workers";
-import { initInsideGate } from "../observability/log";
+import { initInsideGate } from "../lib/do-init";
 import { ConfigError, parseAliasesYaml } from "./aliases";
 
 /** The one instance every isolate talks to. */

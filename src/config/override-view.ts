@@ -5,8 +5,9 @@
  * not answer within CONFIG_DEADLINE_MS never fails a request: the last known config (or the
  * env/bundled one) serves, and the log says so.
  */
-import { withDeadline } from "../breaker/view";
-import { log } from "../observability/log";
+import { withDeadline } from "../lib/deadline";
+import { isolateCache } from "../lib/isolate-cache";
+import { log } from "../lib/log";
 import { ConfigError, parseAliasesYaml, type RouterConfig } from "./aliases";
 import { CONFIG_STORE_NAME, overrideVersion, type OverrideRecord } from "./config-store";
 
@@ -32,20 +33,11 @@ interface IsolateConfigView {
 }
 
 // Per isolate, keyed by the binding so separate environments (tests) never share a view.
-const views = new WeakMap<ConfigNamespace, IsolateConfigView>();
-
-function viewFor(ns: ConfigNamespace): IsolateConfigView {
-  let v = views.get(ns);
-  if (!v) {
-    v = { known: undefined, checkedAt: Number.NEGATIVE_INFINITY, inflight: undefined };
-    views.set(ns, v);
-  }
-  return v;
-}
+const views = isolateCache((_: ConfigNamespace): IsolateConfigView => ({ known: undefined, checkedAt: Number.NEGATIVE_INFINITY, inflight: undefined }));
 
 /** Drops this isolate's view (tests that change the store behind the view's back). */
 export function forgetConfigView(ns: ConfigNamespace): void {
-  views.delete(ns);
+  views.forget(ns);
 }
 
 export interface ConfigLookup {
@@ -60,7 +52,7 @@ export interface ConfigLookup {
 /** The config in force: the override when there is one, else `base` (the env or bundled config). */
 export async function currentConfig(ns: ConfigNamespace, base: RouterConfig, lookup: ConfigLookup): Promise<RouterConfig> {
   const { now, cacheMs = CONFIG_CACHE_MS, deadlineMs = CONFIG_DEADLINE_MS } = lookup;
-  const view = viewFor(ns);
+  const view = views.get(ns);
   if (now - view.checkedAt < cacheMs) return view.known?.config ?? base;
 
   let refresh = view.inflight;
@@ -95,7 +87,7 @@ export async function currentConfig(ns: ConfigNamespace, base: RouterConfig, loo
  * once, and returns that record's config (null when it holds no usable override).
  */
 export function rememberOverride(ns: ConfigNamespace, record: OverrideRecord, now: number): RouterConfig | null {
-  return remember(viewFor(ns), record, now).config;
+  return remember(views.get(ns), record, now).config;
 }
 
 /** Parses a record unless its version is already known; an older answer never replaces a newer one. */

@@ -2,10 +2,11 @@
  * Settings from the Worker environment, validated with zod. An invalid value is an error
  * naming the variable — never a silent default.
  */
-import { z } from "zod";
-import { ApiError } from "../openai/errors";
-import { BUILTIN_PROVIDERS, type RouterConfig } from "./aliases";
+import * as z from "zod";
+import { envString, type EnvStrings } from "../lib/env";
+import { BUILTIN_PROVIDERS } from "../providers/builtins";
 import type { ProviderConfig } from "../providers/types";
+import { ConfigError, type RouterConfig } from "./aliases";
 
 const int = (min: number, max: number) =>
   z
@@ -46,16 +47,6 @@ export interface Settings {
   adminKeys: string[];
 }
 
-/** The environment seen as plain strings: secrets are not in the generated Env type. */
-export type EnvStrings = Readonly<Record<string, unknown>>;
-
-export function envString(env: EnvStrings, name: string): string | undefined {
-  const v = env[name];
-  if (typeof v !== "string") return undefined;
-  const t = v.trim();
-  return t === "" ? undefined : t;
-}
-
 const list = (v: string | undefined) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 
 export function loadSettings(env: EnvStrings): Settings {
@@ -87,43 +78,44 @@ export function loadSettings(env: EnvStrings): Settings {
   };
 }
 
-/** Built-in provider env var names (DESIGN.md § Configuration). */
-const BUILTIN_ENV: Record<string, { url: string; defaultUrl: string; key?: string }> = {
-  ollama: { url: "OLLAMA_URL", defaultUrl: "http://127.0.0.1:11434" },
-  google: { url: "GOOGLE_BASE_URL", defaultUrl: "https://generativelanguage.googleapis.com/v1beta", key: "GOOGLE_API_KEY" },
-  groq: { url: "GROQ_BASE_URL", defaultUrl: "https://api.groq.com/openai/v1", key: "GROQ_API_KEY" },
-  openrouter: { url: "OPENROUTER_BASE_URL", defaultUrl: "https://openrouter.ai/api/v1", key: "OPENROUTER_API_KEY" },
-  together: { url: "TOGETHER_BASE_URL", defaultUrl: "https://api.together.xyz/v1", key: "TOGETHER_API_KEY" },
-  openai: { url: "OPENAI_BASE_URL", defaultUrl: "https://api.openai.com/v1", key: "OPENAI_API_KEY" },
-};
-
-/** Every provider this deployment knows: the built-ins plus those declared in aliases.yaml. */
-export function loadProviders(env: EnvStrings, config: RouterConfig): ReadonlyMap<string, ProviderConfig> {
+/** The built-in providers, from their variables (DESIGN.md § Configuration). Depends on `env` only. */
+export function builtinProviders(env: EnvStrings): ReadonlyMap<string, ProviderConfig> {
   const out = new Map<string, ProviderConfig>();
-  for (const [name, kind] of Object.entries(BUILTIN_PROVIDERS)) {
-    const spec = BUILTIN_ENV[name]!;
-    const baseUrl = checkUrl(spec.url, envString(env, spec.url) ?? spec.defaultUrl);
-    if (kind === "ollama") {
-      const headers: Record<string, string> = {};
-      const id = envString(env, "OLLAMA_ACCESS_CLIENT_ID");
-      const secret = envString(env, "OLLAMA_ACCESS_CLIENT_SECRET");
-      if ((id === undefined) !== (secret === undefined))
-        throw misconfigured("OLLAMA_ACCESS_CLIENT_ID and OLLAMA_ACCESS_CLIENT_SECRET must be set together");
-      if (id && secret) {
-        headers["CF-Access-Client-Id"] = id;
-        headers["CF-Access-Client-Secret"] = secret;
-      }
-      out.set(name, { name, kind, baseUrl, apiKey: envString(env, "OLLAMA_API_KEY"), configured: true, headers });
-    } else {
-      const apiKey = envString(env, spec.key!);
-      out.set(name, { name, kind, baseUrl, apiKey, configured: apiKey !== undefined, headers: {} });
-    }
+  for (const spec of Object.values(BUILTIN_PROVIDERS)) {
+    const baseUrl = checkUrl(spec.urlVar, envString(env, spec.urlVar) ?? spec.defaultUrl);
+    const apiKey = envString(env, spec.keyVar);
+    out.set(spec.name, { name: spec.name, kind: spec.kind, baseUrl, apiKey, configured: spec.kind === "ollama" || apiKey !== undefined, headers: extraHeaders(env, spec.headerVars) });
   }
+  return out;
+}
+
+/** The built-ins plus the providers `config` declares (their keys from `env`). */
+export function withDeclaredProviders(env: EnvStrings, builtins: ReadonlyMap<string, ProviderConfig>, config: RouterConfig): ReadonlyMap<string, ProviderConfig> {
+  if (config.providers.size === 0) return builtins;
+  const out = new Map(builtins);
   for (const p of config.providers.values()) {
     const apiKey = p.apiKeyEnv ? envString(env, p.apiKeyEnv) : undefined;
     out.set(p.name, { name: p.name, kind: p.kind, baseUrl: p.baseUrl, apiKey, configured: p.kind === "ollama" || apiKey !== undefined, headers: {} });
   }
   return out;
+}
+
+/** Every provider this deployment knows: the built-ins plus those declared in aliases.yaml. */
+export function loadProviders(env: EnvStrings, config: RouterConfig): ReadonlyMap<string, ProviderConfig> {
+  return withDeclaredProviders(env, builtinProviders(env), config);
+}
+
+/** All of a provider's header variables, or none: half a credential is a misconfiguration. */
+function extraHeaders(env: EnvStrings, vars: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const entries = Object.entries(vars);
+  for (const [header, name] of entries) {
+    const value = envString(env, name);
+    if (value !== undefined) headers[header] = value;
+  }
+  const set = Object.keys(headers).length;
+  if (set > 0 && set < entries.length) throw misconfigured(`${entries.map(([, name]) => name).join(" and ")} must be set together`);
+  return headers;
 }
 
 function checkUrl(name: string, value: string): string {
@@ -136,6 +128,7 @@ function checkUrl(name: string, value: string): string {
   return value.replace(/\/+$/, "");
 }
 
-function misconfigured(detail: string): ApiError {
-  return new ApiError(500, `Router misconfigured: ${detail}`, { type: "server_error", code: "invalid_configuration" });
+/** Rendered by the app as a 500 `invalid_configuration` ("Router misconfigured: …"). */
+function misconfigured(detail: string): ConfigError {
+  return new ConfigError(detail);
 }

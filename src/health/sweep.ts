@@ -3,14 +3,13 @@
  * each under its own PROBE_TIMEOUT_MS, and the results feed the same breakers as live
  * traffic. A sweep never throws; one bad probe never delays or sinks the others.
  */
-import { activeConfig } from "../config/bundled";
-import { currentConfig } from "../config/override-view";
-import { envString, loadProviders, loadSettings, type Settings } from "../config/settings";
-import { log } from "../observability/log";
+import { resolveRuntime, runtimeSettings } from "../config/runtime";
+import type { Settings } from "../config/settings";
+import { DeadlineError, withDeadline } from "../lib/deadline";
+import { errorText, log } from "../lib/log";
 import { UpstreamError } from "../providers/failures";
 import { adapterFor } from "../providers/registry";
 import type { ProbeResult, ProviderConfig } from "../providers/types";
-import { withDeadline } from "../breaker/view";
 
 export type ProbeOutcome =
   | { provider: string; outcome: "alive"; misconfigured: boolean; status?: number; ms: number }
@@ -29,7 +28,7 @@ const RECORD_DEADLINE_MS = 2_000;
 export async function runProbeSchedule(env: Env, wait: (ms: number) => Promise<void> = (ms) => scheduler.wait(ms)): Promise<ProbeOutcome[][]> {
   let settings: Settings;
   try {
-    settings = loadSettings(env as unknown as Record<string, unknown>);
+    settings = runtimeSettings(env);
   } catch (err) {
     log("error", "probe.sweep_failed", { error: errorText(err) });
     return [];
@@ -47,12 +46,10 @@ export async function runProbeSchedule(env: Env, wait: (ms: number) => Promise<v
 export async function sweepProviders(env: Env, settings: Settings): Promise<ProbeOutcome[]> {
   let providers: ProviderConfig[];
   try {
-    const vars = env as unknown as Record<string, unknown>;
     // Providers declared only in the runtime override are probed too; off the request path,
     // so the store gets the same generous deadline as recording a result.
-    const base = activeConfig(envString(vars, "ALIASES_YAML"));
-    const config = await currentConfig(env.CONFIG_STORE, base, { now: Date.now(), waitUntil: () => {}, deadlineMs: RECORD_DEADLINE_MS });
-    providers = [...loadProviders(vars, config).values()].filter((p) => p.configured);
+    const runtime = await resolveRuntime(env, { now: Date.now(), waitUntil: () => {}, deadlineMs: RECORD_DEADLINE_MS });
+    providers = [...runtime.providers.values()].filter((p) => p.configured);
   } catch (err) {
     log("error", "probe.sweep_failed", { error: errorText(err) });
     return [];
@@ -106,10 +103,6 @@ export function probeFailureReason(err: unknown, timeoutMs: number): string {
     if (f.kind === "http") return f.status >= 500 ? `http-5xx (HTTP ${f.status})` : `HTTP ${f.status}`;
     return f.kind;
   }
-  if (err instanceof Error && (err.name === "DeadlineError" || err.name === "TimeoutError" || err.name === "AbortError")) return `timeout (no answer within ${timeoutMs} ms)`;
+  if (err instanceof Error && (err instanceof DeadlineError || err.name === "TimeoutError" || err.name === "AbortError")) return `timeout (no answer within ${timeoutMs} ms)`;
   return "connect (probe failed)";
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
-import { backgroundOf } from "../observability/llm-metrics";
+import { backgroundOf } from "./background";
 import { METRICS } from "../observability/metric-defs";
 import { recorderFor } from "../observability/recorder";
 import type { AppEnv } from "../types";

@@ -3,14 +3,12 @@
  * alias resolution, fallbacks, and — once the answer is complete, which for a stream is
  * long after the walk returned — latency and tokens of the entry that answered.
  */
-import type { Context } from "hono";
 import type { ChainEntry } from "../config/aliases";
 import type { AttemptReason } from "../openai/errors";
 import type { Usage } from "../openai/responses";
 import { silentObserver, type WalkObserver } from "../routing/observer";
-import type { AppEnv } from "../types";
 import { METRICS } from "./metric-defs";
-import { recorderFor, type MetricsRecorder } from "./recorder";
+import type { MetricsRecorder } from "./recorder";
 
 export interface LlmObservation extends WalkObserver {
   /** The answer is complete (aggregated, or the stream ended): its latency and tokens. */
@@ -22,8 +20,8 @@ export interface LlmObservation extends WalkObserver {
 export interface LlmObservationOptions {
   streaming: boolean;
   now(): number;
-  /** Called when the answer is done, so its metrics leave the isolate soon. */
-  flushSoon(): void;
+  /** The request's `waitUntil`: when the answer is done, its metrics leave the isolate soon, through it. */
+  waitUntil(p: Promise<unknown>): void;
 }
 
 export function observeLlm(recorder: MetricsRecorder | undefined, opts: LlmObservationOptions): LlmObservation {
@@ -57,32 +55,12 @@ export function observeLlm(recorder: MetricsRecorder | undefined, opts: LlmObser
       recorder.observe(METRICS.llmLatency, labels, Math.max(0, opts.now() - startedAt) / 1000);
       if (typeof usage?.prompt_tokens === "number") recorder.inc(METRICS.tokens, { ...labels, type: "prompt" }, usage.prompt_tokens);
       if (typeof usage?.completion_tokens === "number") recorder.inc(METRICS.tokens, { ...labels, type: "completion" }, usage.completion_tokens);
-      opts.flushSoon();
+      recorder.flushSoon(opts.waitUntil);
     },
     interrupted(entry, reason) {
       answering = undefined;
       failed(entry, reason);
-      opts.flushSoon();
+      recorder.flushSoon(opts.waitUntil);
     },
   };
-}
-
-/** The observation for one request of the Hono app. */
-export function llmObservation(c: Context<AppEnv>, streaming: boolean): LlmObservation {
-  const recorder = recorderFor(c.env);
-  return observeLlm(recorder, {
-    streaming,
-    now: () => Date.now(),
-    flushSoon: () => recorder?.flushSoon(backgroundOf(c)),
-  });
-}
-
-/** `ctx.waitUntil` of the request, or a no-op where there is no execution context (app.request in tests). */
-export function backgroundOf(c: Context<AppEnv>): (p: Promise<unknown>) => void {
-  try {
-    const ctx = c.executionCtx;
-    return (p) => ctx.waitUntil(p);
-  } catch {
-    return (p) => void p.catch(() => {});
-  }
 }

@@ -5,7 +5,7 @@
  * memory so a scrape costs no query. Each merge is synchronous: atomic without a lock.
  */
 import { DurableObject } from "cloudflare:workers";
-import { initInsideGate } from "./log";
+import { initInsideGate } from "../lib/do-init";
 import { formatBound } from "./exposition";
 import { MAX_SERIES_PER_METRIC, METRIC_BY_NAME } from "./metric-defs";
 import { emptyData, mergeInto, type MetricsData } from "./metric-data";

@@ -5,7 +5,8 @@
  * the interval is sent by one trailing flush, so the last request of a burst is never
  * stranded in an isolate that then goes idle.
  */
-import { log } from "./log";
+import { isolateCache } from "../lib/isolate-cache";
+import { log } from "../lib/log";
 import { MAX_SERIES_PER_METRIC, METRIC_BY_NAME, type LabelsOf, type MetricDef } from "./metric-defs";
 import { addHistogram, addValue, emptyData, histogramOf, isEmpty, mergeInto, seriesKey, type MergeOptions, type MetricsData } from "./metric-data";
 
@@ -109,23 +110,19 @@ export class MetricsRecorder {
 type StoreNamespace = Env["METRICS_STORE"];
 
 // Per isolate, keyed by the binding so separate environments (tests) never share a buffer.
-const recorders = new WeakMap<StoreNamespace, MetricsRecorder>();
+const recorders = isolateCache((ns: StoreNamespace) => {
+  const shard = shardName(Math.floor(Math.random() * METRICS_SHARDS));
+  return new MetricsRecorder({
+    send: async (delta) => {
+      await ns.getByName(shard).merge(delta);
+    },
+    now: () => Date.now(),
+    wait: (ms) => scheduler.wait(ms),
+  });
+});
 
 /** This isolate's recorder for `env`, or undefined where the binding is absent. */
 export function recorderFor(env: Env): MetricsRecorder | undefined {
   const ns = env.METRICS_STORE as StoreNamespace | undefined;
-  if (!ns) return undefined;
-  let r = recorders.get(ns);
-  if (!r) {
-    const shard = shardName(Math.floor(Math.random() * METRICS_SHARDS));
-    r = new MetricsRecorder({
-      send: async (delta) => {
-        await ns.getByName(shard).merge(delta);
-      },
-      now: () => Date.now(),
-      wait: (ms) => scheduler.wait(ms),
-    });
-    recorders.set(ns, r);
-  }
-  return r;
+  return ns ? recorders.get(ns) : undefined;
 }

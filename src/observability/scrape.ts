@@ -3,11 +3,11 @@
  * their Durable Objects at scrape time (gauges are a reading, not something to accumulate).
  */
 import type { TransitionCount } from "../breaker/provider-health";
-import { withDeadline } from "../breaker/view";
+import { withDeadline } from "../lib/deadline";
 import { ApiError } from "../openai/errors";
 import type { ProviderConfig } from "../providers/types";
-import { collectHealth } from "../routes/health";
-import { log } from "./log";
+import { collectHealth } from "../health/report";
+import { log } from "../lib/log";
 import { addValue, emptyData, mergeInto, seriesKey, type MergeOptions, type MetricsData } from "./metric-data";
 import { METRIC_BY_NAME, METRICS } from "./metric-defs";
 import { METRICS_SHARDS, recorderFor, shardName } from "./recorder";

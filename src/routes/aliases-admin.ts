@@ -4,14 +4,13 @@
  * answer the config now in force, in the shape of GET /v1/aliases.
  */
 import { Hono } from "hono";
-import { activeConfig } from "../config/bundled";
 import { CONFIG_STORE_NAME, MAX_OVERRIDE_BYTES, type PutResult } from "../config/config-store";
 import { rememberOverride } from "../config/override-view";
-import { envString } from "../config/settings";
+import { baseConfig } from "../config/runtime";
 import { requireAdmin } from "../middleware/auth";
 import { ApiError } from "../openai/errors";
 import { readTextBody } from "../openai/validate";
-import { log } from "../observability/log";
+import { log } from "../lib/log";
 import type { AppEnv } from "../types";
 import { describeAliases } from "./models";
 
@@ -43,8 +42,7 @@ export function aliasAdminRoutes(): Hono<AppEnv> {
     rememberOverride(c.env.CONFIG_STORE, record, now);
     log("info", "config.override_delete", { request_id: c.get("requestId"), version: record.version });
     // What applies without an override: ALIASES_YAML, else the bundled file.
-    const env = c.env as unknown as Record<string, unknown>;
-    return c.json(describeAliases(activeConfig(envString(env, "ALIASES_YAML"))));
+    return c.json(describeAliases(baseConfig(c.env)));
   });
 
   return app;

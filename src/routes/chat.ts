@@ -10,8 +10,10 @@ import { attemptsHeader, walkChat, type Walked } from "../routing/walk";
 import type { AttemptResult } from "../routing/attempt";
 import { ClientGone, walkContext } from "../routing/context";
 import { redactSecrets } from "../routing/redact";
-import { log } from "../observability/log";
-import { llmObservation, type LlmObservation } from "../observability/llm-metrics";
+import { log } from "../lib/log";
+import { backgroundOf } from "../middleware/background";
+import { observeLlm, type LlmObservation } from "../observability/llm-metrics";
+import { recorderFor } from "../observability/recorder";
 import type { AppEnv } from "../types";
 
 export function chatRoutes(): Hono<AppEnv> {
@@ -22,7 +24,7 @@ export function chatRoutes(): Hono<AppEnv> {
     const providers = c.get("providers");
     const chain = resolveChain(request.model, c.get("config"), settings.defaultProvider, new Set(providers.keys()));
     const streaming = request.stream === true;
-    const observed = llmObservation(c, streaming);
+    const observed = observeLlm(recorderFor(c.env), { streaming, now: () => Date.now(), waitUntil: backgroundOf(c) });
     const ctx = walkContext(c, observed);
     let walked: Walked<AttemptResult>;
     try {

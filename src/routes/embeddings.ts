@@ -5,7 +5,9 @@ import { resolveChain } from "../routing/resolve";
 import { walkContext } from "../routing/context";
 import { attemptsHeader } from "../routing/walk";
 import { vectorToBase64, walkEmbeddings } from "../routing/embeddings";
-import { llmObservation } from "../observability/llm-metrics";
+import { backgroundOf } from "../middleware/background";
+import { observeLlm } from "../observability/llm-metrics";
+import { recorderFor } from "../observability/recorder";
 import type { AppEnv } from "../types";
 
 export function embeddingsRoutes(): Hono<AppEnv> {
@@ -15,7 +17,7 @@ export function embeddingsRoutes(): Hono<AppEnv> {
     const request = validate(embeddingsRequestSchema, await readJsonBody(c.req.raw, settings.maxBodyBytes));
     const providers = c.get("providers");
     const chain = resolveChain(request.model, c.get("config"), settings.defaultProvider, new Set(providers.keys()));
-    const observed = llmObservation(c, false);
+    const observed = observeLlm(recorderFor(c.env), { streaming: false, now: () => Date.now(), waitUntil: backgroundOf(c) });
     const ctx = walkContext(c, observed);
     try {
       const { value, entry, attempts } = await walkEmbeddings(ctx, chain, request);

@@ -4,7 +4,7 @@ import type { RouterConfig } from "../config/aliases";
 import type { ModelInfo } from "../openai/responses";
 import { adapterFor } from "../providers/registry";
 import type { ProviderConfig } from "../providers/types";
-import { log } from "../observability/log";
+import { log } from "../lib/log";
 import { redactSecrets } from "../routing/redact";
 import type { AppEnv } from "../types";
 

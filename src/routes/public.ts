@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import pkg from "../../package.json";
 import type { AppEnv } from "../types";
-import { collectHealth } from "./health";
+import { collectHealth } from "../health/report";
 
 /** Unauthenticated routes: terse liveness only, never error text. */
 export function publicRoutes(): Hono<AppEnv> {

@@ -12,7 +12,7 @@ import { describeFailure, UpstreamError, type UpstreamFailure } from "../provide
 import { asUpstreamError } from "../providers/http";
 import { adapterFor } from "../providers/registry";
 import type { ProviderAdapter, ProviderConfig } from "../providers/types";
-import { log } from "../observability/log";
+import { log } from "../lib/log";
 import { attemptChat, type AttemptResult } from "./attempt";
 import { classifyFailure } from "./classify";
 import type { ResolvedChain } from "./resolve";

@@ -12,6 +12,7 @@ import { parseAliasesYaml } from "../../src/config/aliases";
 import { CONFIG_STORE_NAME, type ConfigStore } from "../../src/config/config-store";
 import { forgetConfigView } from "../../src/config/override-view";
 import { loadSettings } from "../../src/config/settings";
+import { envVars } from "../../src/lib/env";
 import { sweepProviders } from "../../src/health/sweep";
 import type { ErrorBody } from "../../src/openai/errors";
 import type { ModelInfo } from "../../src/openai/responses";
@@ -109,7 +110,7 @@ describe("PUT /v1/aliases", () => {
     const seen = await fakeLog("openaiFakeUrl", `ok@${t}`);
     expect(seen.map((e) => `${e.provider}:${e.model}`)).toEqual([`together:ok@${t}`]);
 
-    const outcomes = await sweepProviders(env, loadSettings(env as unknown as Record<string, unknown>));
+    const outcomes = await sweepProviders(env, loadSettings(envVars(env)));
     expect(outcomes.find((o) => o.provider === `extra-${t}`)).toMatchObject({ outcome: "alive" });
   });
 

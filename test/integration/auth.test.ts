@@ -121,6 +121,30 @@ describe("invalid settings", () => {
     }
   });
 
+  // Each misconfiguration test/unit/settings.test.ts finds (a ConfigError), as the client sees it.
+  it.each([
+    ["BREAKER_FAILURE_THRESHOLD", "0"],
+    ["PROBE_INTERVAL_S", "61"],
+    ["ALLOW_OPEN_ACCESS", "yes"],
+    ["OLLAMA_URL", "gpu.example.com:11434"],
+    ["OPENAI_BASE_URL", "ftp://api.openai.com/v1"],
+  ])("%s=%s → a 500 invalid_configuration naming the variable", async (name, value) => {
+    const res = await fetchWithEnv({ [name]: value }, "/health");
+    expect(res.status).toBe(500);
+    const error = await errorOf(res);
+    expect(error).toMatchObject({ type: "server_error", code: "invalid_configuration" });
+    expect(error.message).toMatch(/^Router misconfigured: /);
+    expect(error.message).toContain(`${name}="${value}"`);
+  });
+
+  it("only half of the Cloudflare Access pair → a 500 invalid_configuration", async () => {
+    const res = await fetchWithEnv({ OLLAMA_ACCESS_CLIENT_SECRET: "value" }, "/health");
+    expect(res.status).toBe(500);
+    const error = await errorOf(res);
+    expect(error).toMatchObject({ type: "server_error", code: "invalid_configuration" });
+    expect(error.message).toContain("OLLAMA_ACCESS_CLIENT_ID and OLLAMA_ACCESS_CLIENT_SECRET must be set together");
+  });
+
   it("a secret never leaks through a settings error", async () => {
     const res = await fetchWithEnv({ OLLAMA_ACCESS_CLIENT_ID: "id-only", GROQ_API_KEY: "sk-groq-do-not-print" }, "/health");
     expect(res.status).toBe(500);

@@ -4,11 +4,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ProviderHealth } from "../../src/breaker/provider-health";
 import { createBreakerGate, DO_DEADLINE_MS } from "../../src/breaker/view";
 import { loadSettings, type Settings } from "../../src/config/settings";
+import { envVars } from "../../src/lib/env";
 import { tag } from "../helpers/http";
 import { captureLogs } from "../helpers/logs";
 
 const T0 = 1_700_000_000_000;
-const settings = loadSettings(env as unknown as Record<string, unknown>);
+const settings = loadSettings(envVars(env));
 const stubFor = (name: string) => env.PROVIDER_HEALTH.getByName(name);
 const fresh = () => `p-${tag()}`;
 

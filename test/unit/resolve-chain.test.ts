@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BUILTIN_PROVIDERS, parseAliasesYaml } from "../../src/config/aliases";
+import { parseAliasesYaml } from "../../src/config/aliases";
+import { BUILTIN_PROVIDERS } from "../../src/providers/builtins";
 import { ApiError } from "../../src/openai/errors";
 import { resolveChain } from "../../src/routing/resolve";
 

@@ -1,17 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { parseAliasesYaml } from "../../src/config/aliases";
+import { ConfigError, parseAliasesYaml } from "../../src/config/aliases";
 import { loadProviders, loadSettings } from "../../src/config/settings";
-import { ApiError } from "../../src/openai/errors";
 
-/** The thrown ApiError; fails the test when nothing is thrown. */
-function thrown(fn: () => unknown): ApiError {
+/**
+ * The thrown ConfigError; fails the test when nothing is thrown. config/ speaks no HTTP:
+ * app.onError renders every ConfigError as the 500 `invalid_configuration` envelope
+ * ("Router misconfigured: …"), which test/integration/auth.test.ts checks through the Worker.
+ */
+function thrown(fn: () => unknown): ConfigError {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    return err as ApiError;
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
   }
-  throw new Error("expected an ApiError, but nothing was thrown");
+  throw new Error("expected a ConfigError, but nothing was thrown");
 }
 
 const CONFIG = parseAliasesYaml(
@@ -96,17 +99,14 @@ describe("loadSettings", () => {
     ["REQUEST_TIMEOUT_MS", "-5", /whole number/],
     ["MAX_BODY_BYTES", "20MiB", /whole number/],
     ["FIRST_BYTE_TIMEOUT_MS", "1e4", /whole number/],
-  ])("%s=%s is a 500 naming the variable, never a silent default", (name, value, why) => {
+  ])("%s=%s is a ConfigError naming the variable, never a silent default", (name, value, why) => {
     const err = thrown(() => loadSettings({ [name]: value }));
-    expect(err.status).toBe(500);
-    expect(err.code).toBe("invalid_configuration");
     expect(err.message).toContain(`${name}="${value}"`);
     expect(err.message).toMatch(why);
   });
 
   it("ALLOW_OPEN_ACCESS accepts only true or false", () => {
     const err = thrown(() => loadSettings({ ALLOW_OPEN_ACCESS: "yes" }));
-    expect(err.status).toBe(500);
     expect(err.message).toContain("ALLOW_OPEN_ACCESS");
     expect(loadSettings({ ALLOW_OPEN_ACCESS: "false" }).allowOpenAccess).toBe(false);
   });
@@ -148,9 +148,8 @@ describe("loadProviders", () => {
   it.each([
     ["OLLAMA_URL", "gpu.example.com:11434"],
     ["OPENAI_BASE_URL", "ftp://api.openai.com/v1"],
-  ])("an invalid %s is a 500 naming the variable", (name, value) => {
+  ])("an invalid %s is a ConfigError naming the variable", (name, value) => {
     const err = thrown(() => loadProviders({ [name]: value }, NO_EXTRAS));
-    expect(err.status).toBe(500);
     expect(err.message).toContain(`${name}="${value}"`);
     expect(err.message).toMatch(/http\(s\) URL/);
   });
@@ -165,7 +164,6 @@ describe("loadProviders", () => {
 
   it.each(["OLLAMA_ACCESS_CLIENT_ID", "OLLAMA_ACCESS_CLIENT_SECRET"])("only %s set is an error, not a tunnel call without it", (name) => {
     const err = thrown(() => loadProviders({ [name]: "value" }, NO_EXTRAS));
-    expect(err.status).toBe(500);
     expect(err.message).toMatch(/OLLAMA_ACCESS_CLIENT_ID and OLLAMA_ACCESS_CLIENT_SECRET must be set together/);
   });
 

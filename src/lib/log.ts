@@ -1,6 +1,7 @@
 /**
  * Structured log lines (one JSON object per line, picked up by Workers Logs / tail).
  * Callers pass facts, never secrets: upstream keys are not in scope where logging happens.
+ * Leaf module: imports nothing of ours.
  */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -14,18 +15,4 @@ export function log(level: LogLevel, event: string, fields: Record<string, unkno
 /** An error as one log-safe line. */
 export function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}
-
-/**
- * Runs a Durable Object's synchronous set-up (schema, load) inside its input gate. A
- * failure is logged, not thrown, so the gate never wedges; the object's next call retries.
- */
-export function initInsideGate(ctx: DurableObjectState, init: () => void, event: string, fields: Record<string, unknown> = {}): void {
-  void ctx.blockConcurrencyWhile(async () => {
-    try {
-      init();
-    } catch (err) {
-      log("error", event, { ...fields, error: errorText(err) });
-    }
-  });
 }

@@ -1,0 +1,88 @@
+/**
+ * The health report of /v1/health, /health and the /metrics gauges: every configured
+ * provider's breaker, read from its Durable Object.
+ */
+import type { BreakerSnapshot } from "../breaker/provider-health";
+import { withDeadline } from "../lib/deadline";
+import { log } from "../lib/log";
+import type { ProviderConfig } from "../providers/types";
+
+/** DESIGN.md's healthy|unhealthy, plus unknown when the breaker itself cannot be read. */
+export type ProviderStatus = "healthy" | "unhealthy" | "unknown";
+export type OverallStatus = "healthy" | "degraded" | "unhealthy";
+
+export interface ProviderHealthView {
+  status: ProviderStatus;
+  /** Answered 401/403: alive (not an outage, the breaker stays closed) but our credentials are wrong. */
+  misconfigured: boolean;
+  state: BreakerSnapshot["state"] | "unknown";
+  consecutive_failures: number;
+  last_error: string | null;
+  last_check_unix: number | null;
+  unhealthy_until_unix: number | null;
+  last_transition: { from: string; to: string; at_unix: number; cause: string; source: string } | null;
+}
+
+export interface HealthReport {
+  status: OverallStatus;
+  providers: Record<string, ProviderHealthView>;
+}
+
+/** A health page waits this long for a breaker before listing the provider as unknown. */
+const SNAPSHOT_DEADLINE_MS = 1_000;
+
+const unix = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
+
+/** A closed breaker is healthy even after one failure; a 401/403 probe is flagged misconfigured, not down. */
+export function providerView(s: BreakerSnapshot): ProviderHealthView {
+  return {
+    status: s.state === "closed" ? "healthy" : "unhealthy",
+    misconfigured: s.misconfigured,
+    state: s.state,
+    consecutive_failures: s.consecutiveFailures,
+    last_error: s.lastError,
+    last_check_unix: unix(s.lastCheck),
+    unhealthy_until_unix: s.state === "closed" ? null : unix(s.unhealthyUntil),
+    last_transition: s.lastTransition
+      ? { from: s.lastTransition.from, to: s.lastTransition.to, at_unix: unix(s.lastTransition.at)!, cause: s.lastTransition.cause, source: s.lastTransition.source }
+      : null,
+  };
+}
+
+/**
+ * healthy when every provider is, unhealthy when none is, degraded otherwise. A
+ * misconfigured provider cannot serve requests, so it does not count as healthy here.
+ */
+export function overallStatus(providers: readonly Pick<ProviderHealthView, "status" | "misconfigured">[]): OverallStatus {
+  const healthy = providers.filter((p) => p.status === "healthy" && !p.misconfigured).length;
+  if (healthy === 0) return "unhealthy";
+  return healthy === providers.length ? "healthy" : "degraded";
+}
+
+/** Every configured provider, from its Durable Object, including those never probed yet. */
+export async function collectHealth(env: Env, providers: ReadonlyMap<string, ProviderConfig>, now: number): Promise<HealthReport> {
+  const configured = [...providers.values()].filter((p) => p.configured).map((p) => p.name);
+  const snapshots = await Promise.allSettled(
+    configured.map((name) => withDeadline(Promise.resolve().then(() => env.PROVIDER_HEALTH.getByName(name).snapshot(now)), SNAPSHOT_DEADLINE_MS)),
+  );
+  const out: Record<string, ProviderHealthView> = {};
+  snapshots.forEach((r, i) => {
+    const name = configured[i]!;
+    if (r.status === "fulfilled") {
+      out[name] = providerView(r.value);
+      return;
+    }
+    log("warn", "breaker.unreachable", { provider: name, op: "snapshot", error: r.reason instanceof Error ? r.reason.message : String(r.reason) });
+    out[name] = {
+      status: "unknown",
+      misconfigured: false,
+      state: "unknown",
+      consecutive_failures: 0,
+      last_error: "breaker state unavailable",
+      last_check_unix: null,
+      unhealthy_until_unix: null,
+      last_transition: null,
+    };
+  });
+  return { status: overallStatus(Object.values(out)), providers: out };
+}
