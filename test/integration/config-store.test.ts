@@ -1,14 +1,16 @@
 /**
  * The ConfigStore Durable Object over RPC, and the isolate view that keeps it off the
  * request path (clock passed in). Each test uses its own store instance: storage is
- * shared by every test in this file.
+ * shared by every test in this file. Last, the runtime resolved from env and the store.
  */
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/config/aliases";
 import { bundledConfig } from "../../src/config/bundled";
 import { MAX_OVERRIDE_BYTES, type ConfigStore, type OverrideRecord } from "../../src/config/config-store";
 import { CONFIG_CACHE_MS, CONFIG_DEADLINE_MS, currentConfig, rememberOverride } from "../../src/config/override-view";
+import { baseConfig, resolveRuntime, runtimeSettings } from "../../src/config/runtime";
 import { captureLogs } from "../helpers/logs";
 import { tag } from "../helpers/http";
 
@@ -200,5 +202,48 @@ describe("override view (isolate cache)", () => {
     });
     expect(config).toBe(base);
     expect(lines.filter((l) => l.event === "config.override_invalid")).toEqual([expect.objectContaining({ level: "error", version: 7 })]);
+  });
+});
+
+describe("resolveRuntime (settings, config and providers in one place)", () => {
+  const background: Promise<unknown>[] = [];
+  const lookup = { now: T0, waitUntil: (p: Promise<unknown>) => void background.push(p) };
+  const withVars = (vars: Record<string, string>) => ({ ...env, ...vars }) as Env;
+
+  it("builds what depends on env alone once per env object, and again for another env", async () => {
+    const e = withVars({ BREAKER_BACKOFF_S: "90" });
+    const first = await resolveRuntime(e, lookup);
+    const second = await resolveRuntime(e, { ...lookup, now: T0 + 1 });
+    expect(first.settings.breakerBackoffS).toBe(90);
+    expect(second.settings).toBe(first.settings);
+    expect(second.providers).toBe(first.providers);
+    expect(runtimeSettings(e)).toBe(first.settings);
+
+    const other = await resolveRuntime(withVars({ BREAKER_BACKOFF_S: "120", GROQ_BASE_URL: "http://127.0.0.1:9/v1" }), lookup);
+    expect(other.settings.breakerBackoffS).toBe(120);
+    expect(other.providers.get("groq")!.baseUrl).toBe("http://127.0.0.1:9/v1");
+    await Promise.all(background);
+  });
+
+  it("the config precedence: ALIASES_YAML over the bundled file, its providers added to the built-ins", async () => {
+    const bundled = await resolveRuntime(env, lookup);
+    expect(bundled.config).toBe(bundledConfig());
+    const yaml = `${yamlFor("rt", "lm/x")}providers:\n  lm: {kind: openai, base_url: "http://127.0.0.1:1234/v1", api_key_env: LM_KEY}\n`;
+    const e = withVars({ ALIASES_YAML: yaml, LM_KEY: "lm-key" });
+    const fromEnv = await resolveRuntime(e, lookup);
+    expect(fromEnv.config).toMatchObject({ source: "env", defaultAlias: "mana/rt" });
+    expect(baseConfig(e)).toBe(fromEnv.config);
+    expect(fromEnv.providers.get("lm")).toMatchObject({ kind: "openai", apiKey: "lm-key", configured: true });
+    expect(fromEnv.providers.get("groq")).toEqual(bundled.providers.get("groq"));
+    await Promise.all(background);
+  });
+
+  it("an invalid value fails every time it is asked for, never once and then silently", async () => {
+    const bad = withVars({ PROBE_TIMEOUT_MS: "soon" });
+    for (let i = 0; i < 2; i++) await expect(resolveRuntime(bad, lookup)).rejects.toThrow(/PROBE_TIMEOUT_MS="soon"/);
+    expect(() => runtimeSettings(bad)).toThrow(ConfigError);
+    const badUrl = withVars({ OLLAMA_URL: "not a url" });
+    for (let i = 0; i < 2; i++) await expect(resolveRuntime(badUrl, lookup)).rejects.toThrow(ConfigError);
+    await Promise.all(background);
   });
 });
