@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ProviderHealth } from "../../src/breaker/provider-health";
 import { createBreakerGate, DO_DEADLINE_MS } from "../../src/breaker/view";
 import { loadSettings, type Settings } from "../../src/config/settings";
+import { systemClock, type Clock } from "../../src/lib/clock";
 import { envVars } from "../../src/lib/env";
 import { tag } from "../helpers/http";
 import { captureLogs } from "../helpers/logs";
@@ -127,9 +128,9 @@ function instrumented(mode: { kind: "real" } | { kind: "throw" } | { kind: "hang
   return { calls, env: { ...env, PROVIDER_HEALTH: ns } as unknown as Env };
 }
 
-function gate(e: Env, s: Settings = settings) {
+function gate(e: Env, s: Settings = settings, clock?: Clock) {
   const background: Promise<unknown>[] = [];
-  const g = createBreakerGate(e, s, (p) => void background.push(p));
+  const g = createBreakerGate(e, s, (p) => void background.push(p), clock);
   return { gate: g, settle: () => Promise.all(background) };
 }
 
@@ -140,6 +141,20 @@ describe("breaker view (isolate cache)", () => {
     const name = fresh();
     for (let i = 0; i < 20; i++) expect(await g.admit(name)).toBe(true);
     expect(calls.filter((c) => c === `acquire:${name}`)).toHaveLength(1);
+  });
+
+  it("a cached verdict lasts BREAKER_CACHE_MS on the view's clock, not longer", async () => {
+    const { calls, env: e } = instrumented({ kind: "real" });
+    let now = Date.now();
+    const { gate: g } = gate(e, { ...settings, breakerCacheMs: 1_000 }, { now: () => now, setTimer: systemClock.setTimer });
+    const name = fresh();
+    await g.admit(name);
+    now += 999;
+    await g.admit(name);
+    expect(calls).toEqual([`acquire:${name}`]);
+    now += 1;
+    await g.admit(name);
+    expect(calls).toEqual([`acquire:${name}`, `acquire:${name}`]);
   });
 
   it("with a zero cache period every admit asks the DO", async () => {
