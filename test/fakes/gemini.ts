@@ -308,12 +308,12 @@ async function stream(ctx: FakeContext, model: string, events: Event[]): Promise
 
 function embed(ctx: FakeContext, model: string): void {
   const body = ctx.body as { requests?: Array<{ model?: string; content?: { parts?: Array<{ text?: string }> }; outputDimensionality?: number }> };
-  if (!Array.isArray(body?.requests) || body.requests.length === 0) return sendError(ctx, invalid("* BatchEmbedContentsRequest.requests: contents is not specified\n"));
-  if (body.requests.length > 100) return sendError(ctx, invalid("* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch\n"));
+  if (!Array.isArray(body?.requests) || body.requests.length === 0) return void sendError(ctx, invalid("* BatchEmbedContentsRequest.requests: contents is not specified\n"));
+  if (body.requests.length > 100) return void sendError(ctx, invalid("* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch\n"));
   const embeddings = [];
   for (const [i, r] of body.requests.entries()) {
     if (r.model !== `models/${model}`) {
-      return sendError(ctx, invalid(`* BatchEmbedContentsRequest.model: requests[${i}].model "${r.model}" does not match the model in the URL (models/${model})\n`));
+      return void sendError(ctx, invalid(`* BatchEmbedContentsRequest.model: requests[${i}].model "${r.model}" does not match the model in the URL (models/${model})\n`));
     }
     const text = (r.content?.parts ?? []).map((p) => p.text ?? "").join("");
     const v = fakeVector(text);

@@ -76,7 +76,7 @@ async function handle(ctx: FakeContext): Promise<void> {
   const mode = segments[0] === "api" ? "" : (segments.shift() ?? "");
   const path = `/${segments.join("/")}`;
 
-  if (entry.headers["origin"] !== undefined) {
+  if (entry.headers.origin !== undefined) {
     // Ollama refuses browser origins it was not told to allow.
     res.writeHead(403).end();
     return;
@@ -89,7 +89,7 @@ async function handle(ctx: FakeContext): Promise<void> {
     res.writeHead(302, { location: "https://team.cloudflareaccess.com/cdn-cgi/access/login/gpu.example.com" }).end();
     return;
   }
-  if (mode === "bearer" && entry.headers["authorization"] !== `Bearer ${OLLAMA_FAKE_KEY}`) {
+  if (mode === "bearer" && entry.headers.authorization !== `Bearer ${OLLAMA_FAKE_KEY}`) {
     return sendJson(res, 401, { error: "unauthorized" });
   }
 
@@ -248,7 +248,7 @@ async function chat(ctx: FakeContext, body: ChatBody, model: string): Promise<vo
 
 function replay(ctx: FakeContext, fixture: string): void {
   const { res } = ctx;
-  if (!/^[a-z0-9-]+$/.test(fixture)) return sendJson(res, 400, { error: `fake: bad fixture name ${fixture}` });
+  if (!/^[a-z0-9-]+$/.test(fixture)) return void sendJson(res, 400, { error: `fake: bad fixture name ${fixture}` });
   const text = readFileSync(join(FIXTURES, `${fixture}.ndjson`), "utf8");
   res.writeHead(200, { "content-type": "application/x-ndjson" });
   // Every line in its own write, the last one split mid-line: the client must reassemble.

@@ -19,7 +19,7 @@ async function handle(ctx: FakeContext): Promise<void> {
   const provider = entry.provider;
   const model = typeof (body as { model?: unknown })?.model === "string" ? (body as { model: string }).model : "";
   entry.model = model;
-  const auth = entry.headers["authorization"] ?? "";
+  const auth = entry.headers.authorization ?? "";
   if (auth !== `Bearer ${fakeKey(provider)}`) {
     // Like the real APIs, quote the key received: the router must never pass this through.
     const got = auth.replace(/^Bearer /, "");

@@ -42,6 +42,11 @@ export interface FakeServer {
 export async function startFake(name: string, handler: FakeHandler): Promise<FakeServer> {
   const log: LogEntry[] = [];
   const seen = new Set<string>();
+  const firstTime = (key: string): boolean => {
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
   const started = Date.now();
   const sockets = new Set<import("node:net").Socket>();
 
@@ -76,7 +81,7 @@ export async function startFake(name: string, handler: FakeHandler): Promise<Fak
       if (!res.writableFinished) entry.aborted = true;
     });
     try {
-      await handler({ req, res, entry, body, firstTime: (key) => (seen.has(key) ? false : (seen.add(key), true)) });
+      await handler({ req, res, entry, body, firstTime });
     } catch (err) {
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       if (!res.writableEnded) res.end(JSON.stringify({ error: { message: `fake ${name} crashed: ${String(err)}` } }));

@@ -78,7 +78,7 @@ export function ownProviders(t: string): string {
   const base = inject("openaiFakeUrl");
   const fakes = Object.entries(FAKE_PREFIXES).map(([p, key]) => `  ${p}-${t}: {kind: openai, base_url: "${base}/${p}/v1", api_key_env: ${key}}\n`);
   // And one on a closed port: nothing listens on port 1.
-  return fakes.join("") + `  dead-${t}: {kind: openai, base_url: "http://127.0.0.1:1/v1", api_key_env: GROQ_API_KEY}\n`;
+  return `${fakes.join("")}  dead-${t}: {kind: openai, base_url: "http://127.0.0.1:1/v1", api_key_env: GROQ_API_KEY}\n`;
 }
 
 /** The per-test tag carried by chain entries (`provider/model@<tag>`). */
