@@ -23,7 +23,7 @@
 import { answerTokens, fakeVector, parseFault, sleep } from "./faults";
 import { transportFault, sendJson, startFake, untilClosed, type FakeContext, type FakeServer } from "./server";
 
-export const GEMINI_FAKE_KEY = "goog-fake-secret";
+const GEMINI_FAKE_KEY = "goog-fake-secret";
 /** Google's documented placeholder that skips signature validation. */
 const SKIP_VALIDATOR = "skip_thought_signature_validator";
 

@@ -46,7 +46,7 @@ export const OLLAMA_FAKE_KEY = "ollama-fake-key";
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/ollama");
 
 /** What `/api/tags` lists. */
-export const FAKE_OLLAMA_MODELS = [
+const FAKE_OLLAMA_MODELS = [
   { name: "qwen2.5:7b", modified_at: "2025-10-02T18:21:47.390716917+02:00", family: "qwen2" },
   { name: "gemma3:12b", modified_at: "2025-09-14T09:05:12.118203441+02:00", family: "gemma3" },
   { name: "llava:7b", modified_at: "2025-07-01T10:00:00.5+02:00", family: "llama" },
@@ -105,7 +105,7 @@ async function handle(ctx: FakeContext): Promise<void> {
 }
 
 /** `qwen2.5:7b+cut:2@t` → the fault `cut:2@t`; a plain name is its own fault spec. */
-export function faultOf(model: string): Fault {
+function faultOf(model: string): Fault {
   const plus = model.indexOf("+");
   return parseFault(plus >= 0 ? model.slice(plus + 1) : model);
 }

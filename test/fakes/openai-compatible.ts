@@ -8,7 +8,7 @@
 import { answerTokens, fakeVector, parseFault, sleep } from "./faults";
 import { transportFault, sendJson, startFake, untilClosed, type FakeContext, type FakeServer } from "./server";
 
-export const fakeKey = (provider: string) => `sk-${provider}-fake-secret`;
+const fakeKey = (provider: string) => `sk-${provider}-fake-secret`;
 
 export function startFakeOpenAI(): Promise<FakeServer> {
   return startFake("openai-compatible", handle);

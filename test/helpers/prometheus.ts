@@ -2,7 +2,7 @@
  * A strict reader of the Prometheus text format, written from the format's rules, so tests
  * check what a scraper would parse rather than matching strings.
  */
-export interface Sample {
+interface Sample {
   name: string;
   labels: Record<string, string>;
   value: number;
