@@ -81,13 +81,21 @@ export class ResponsesStreamEncoder {
     return out;
   }
 
-  /** A failure after commit: one response.failed, never a completed response. */
+  /**
+   * A failure after commit: one response.failed, never a completed response. `error` is what
+   * the chat stream's error event carries (the ApiError's code and message).
+   */
   fail(error: { code?: string | null; message: string }): Event[] {
     if (this.ended) return [];
     const out = this.start();
     this.ended = true;
     const response = this.snapshot("failed");
-    response.error = { code: error.code ?? "server_error", message: error.message } satisfies ResponseError;
+    response.error = {
+      code: error.code === "rate_limited" ? "rate_limit_exceeded" : "server_error",
+      message: error.message,
+      type: error.code ?? "server_error",
+      param: null,
+    } satisfies ResponseError;
     this.emit(out, { type: "response.failed", response });
     return out;
   }

@@ -33,7 +33,7 @@ export type OutputItem = MessageItem | FunctionCallItem;
 
 export interface ResponsesUsage {
   input_tokens: number;
-  input_tokens_details: { cached_tokens: number };
+  input_tokens_details: { cached_tokens: number; cache_write_tokens: number };
   output_tokens: number;
   output_tokens_details: { reasoning_tokens: number };
   total_tokens: number;
@@ -45,9 +45,14 @@ export interface IncompleteDetails {
   reason: "max_output_tokens" | "content_filter";
 }
 
+/** OpenAI's codes a router failure can honestly claim; the router's own code stays in `type`. */
+export type ResponseErrorCode = "server_error" | "rate_limit_exceeded";
+
 export interface ResponseError {
-  code: string;
+  code: ResponseErrorCode;
   message: string;
+  type: string;
+  param: null;
 }
 
 /** The echo of a function tool as the request declared it. */
