@@ -9,6 +9,10 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export function findWrk() {
+  if (process.env.BENCH_LOAD === "node") {
+    console.log("[bench:lean] BENCH_LOAD=node: using the Node load generator");
+    return null;
+  }
   const found = spawnSync("wrk", ["--version"], { encoding: "utf8" });
   if (!found.error) return "wrk";
   if (process.env.BENCH_INSTALL_WRK === "1") {

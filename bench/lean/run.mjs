@@ -8,6 +8,7 @@
  *
  * `npm run bench:lean` (also the tail of `npm run bench`). Knobs: BENCH_SECONDS (5),
  * BENCH_ROUNDS (3), BENCH_LATENCY_SECONDS (2), BENCH_FIRST_TOKEN_SAMPLES (100),
+ * BENCH_LOAD=node to use the Node client even with wrk installed,
  * BENCH_WRANGLER_DEV=0 to skip the `wrangler dev` comparison, BENCH_KEEP=1 to keep the temp dir.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
