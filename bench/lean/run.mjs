@@ -9,9 +9,11 @@
  * `npm run bench:lean` (also the tail of `npm run bench`). Knobs: BENCH_SECONDS (5),
  * BENCH_ROUNDS (3), BENCH_LATENCY_SECONDS (2), BENCH_FIRST_TOKEN_SAMPLES (100),
  * BENCH_LOAD=node to use the Node client even with wrk installed,
+ * BENCH_TMPDIR for the temp dir (default /dev/shm when present: the Durable Objects' SQLite
+ * files on a shared disk make the closed-breaker figure measure the disk's sync latency),
  * BENCH_WRANGLER_DEV=0 to skip the `wrangler dev` comparison, BENCH_KEEP=1 to keep the temp dir.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import { join } from "node:path";
@@ -67,7 +69,8 @@ const median = (xs) => quantile(xs, 0.5);
 const sum = (xs) => xs.reduce((a, b) => a + b, 0);
 
 async function main() {
-  const workdir = mkdtempSync(join(os.tmpdir(), "bench-lean-"));
+  const tmpBase = process.env.BENCH_TMPDIR ?? (existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir());
+  const workdir = mkdtempSync(join(tmpBase, "bench-lean-"));
   const servers = [];
   const fake = await startFakeUpstream();
   let ok = false;
@@ -104,7 +107,7 @@ async function main() {
       await checkAnswers(t);
     }
     const dead0 = { open: await breakerState(targets[2].server), closed: await breakerState(targets[3].server) };
-    console.log(`[bench:lean] load: ${wrk ? "wrk" : "Node client"}; ${ROUNDS} rounds of ${SECONDS} s per target at 10 connections, ${LATENCY_SECONDS} s at 1; breakers after warm-up: open target ${dead0.open}, closed target ${dead0.closed}`);
+    console.log(`[bench:lean] load: ${wrk ? "wrk" : "Node client"}; ${ROUNDS} rounds of ${SECONDS} s per target at 10 connections, ${LATENCY_SECONDS} s at 1; Durable Object storage under ${tmpBase}; breakers after warm-up: open target ${dead0.open}, closed target ${dead0.closed}`);
 
     for (let r = 0; r < ROUNDS; r++) {
       // Rotate the order each round so no target always runs first (or right after another).
@@ -125,7 +128,7 @@ async function main() {
     const deadEnd = { open: await breakerState(targets[2].server), closed: await breakerState(targets[3].server) };
     for (const t of targets) await checkAnswers(t);
     const wranglerDev = process.env.BENCH_WRANGLER_DEV === "0" ? null : await measureWranglerDev({ wrk, workdir, routerVars: rv, fakeUrl: fake.url, headers, seconds: SECONDS, latencySeconds: LATENCY_SECONDS, run: loadRun });
-    report(targets, { wrk, deadEnd, lifted, wranglerDev });
+    report(targets, { wrk, deadEnd, lifted, wranglerDev, tmpBase });
     ok = true;
   } finally {
     for (const s of servers) await s.stop();
@@ -157,7 +160,7 @@ function summarize(t, base) {
   };
 }
 
-function report(targets, { wrk, deadEnd, lifted, wranglerDev }) {
+function report(targets, { wrk, deadEnd, lifted, wranglerDev, tmpBase }) {
   const base = summarize(targets[0]);
   const rows = [base, ...targets.slice(1).map((t) => summarize(t, base))];
   const f = (x, d = 2) => (x === null || Number.isNaN(x) ? "—" : x.toFixed(d));
@@ -174,13 +177,13 @@ function report(targets, { wrk, deadEnd, lifted, wranglerDev }) {
     for (const w of wranglerDev)
       lines.push(`| wrangler dev (dev proxy + inspector): ${w.label} | ${f(w.rps, 0)} | ${devBase ? `${f(w.rps / devBase.rps)} (of dev)` : "—"} | ${f(w.p50)} ms | ${f(w.p99)} ms | — | ${devBase && w !== devBase ? signed(w.p50_1conn - devBase.p50_1conn) : `${f(w.p50_1conn)} ms (base)`} | — |`);
   }
-  console.log(`\nLean bench: ${os.cpus().length} cores, ${wrk ? "wrk -t2 -c10" : "Node client, 10 connections"}, ${ROUNDS}×${SECONDS} s per target, non-streaming chat; medians over rounds; CPU = workerd utime+stime ÷ requests`);
+  console.log(`\nLean bench: ${os.cpus().length} cores, ${wrk ? "wrk -t2 -c10" : "Node client, 10 connections"}, ${ROUNDS}×${SECONDS} s per target, non-streaming chat; medians over rounds; CPU = workerd utime+stime ÷ requests; DO storage under ${tmpBase}`);
   console.log(lines.join("\n"));
   const errs = rows.filter((r) => r.errors > 0).map((r) => `${r.id}: ${r.errors}`);
   if (errs.length) console.log(`non-2xx or socket errors during the runs: ${errs.join(", ")}`);
   console.log(`breaker of the dead primary at the end: open target ${deadEnd.open}; closed target ${deadEnd.closed}${lifted ? "" : " (threshold cap not lifted)"}`);
   const round = (x) => (typeof x === "number" ? Math.round(x * 1000) / 1000 : x);
-  const json = { bench: "lean", cores: os.cpus().length, load: wrk ? "wrk" : "node", rounds: ROUNDS, seconds: SECONDS, targets: rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))), breaker_end: deadEnd, wrangler_dev: wranglerDev?.map((w) => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, round(v)]))) ?? null };
+  const json = { bench: "lean", cores: os.cpus().length, load: wrk ? "wrk" : "node", rounds: ROUNDS, seconds: SECONDS, do_storage: tmpBase, targets: rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))), breaker_end: deadEnd, wrangler_dev: wranglerDev?.map((w) => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, round(v)]))) ?? null };
   console.log(`BENCH_JSON ${JSON.stringify(json)}`);
 }
 
