@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { chatRequestSchema, type ChatRequest } from "../../src/openai/schemas";
 import { UpstreamError } from "../../src/providers/failures";
-import { buildGeminiRequest } from "../../src/providers/gemini/build-request";
+import { buildGeminiChatRequest } from "../../src/providers/gemini/build-request";
 
 const req = (body: Record<string, unknown>): ChatRequest => chatRequestSchema.parse(body);
 const PNG = "data:image/png;base64,iVBORw0KGgo=";
@@ -16,9 +16,9 @@ function failureOf(fn: () => unknown) {
   throw new Error("expected an UpstreamError");
 }
 
-describe("buildGeminiRequest: messages", () => {
+describe("buildGeminiChatRequest: messages", () => {
   it("system and developer messages → systemInstruction; user/assistant → user/model contents", () => {
-    const out = buildGeminiRequest(
+    const out = buildGeminiChatRequest(
       req({
         messages: [
           { role: "system", content: "Be brief." },
@@ -41,7 +41,7 @@ describe("buildGeminiRequest: messages", () => {
   });
 
   it("text and data-URL images become text and inlineData parts, in order", () => {
-    const out = buildGeminiRequest(
+    const out = buildGeminiChatRequest(
       req({ messages: [{ role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: PNG, detail: "high" } }, { type: "image_url", image_url: "data:image/jpeg;base64,/9j/4AAQ" }] }] }),
       "gemini-2.5-flash",
     );
@@ -51,16 +51,16 @@ describe("buildGeminiRequest: messages", () => {
   });
 
   it("an https image URL with a known type → fileData; an http one is incapable", () => {
-    const out = buildGeminiRequest(req({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://cdn.example.com/cat.webp" } }] }] }), "gemini-2.5-flash");
+    const out = buildGeminiChatRequest(req({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://cdn.example.com/cat.webp" } }] }] }), "gemini-2.5-flash");
     expect(out.contents[0]!.parts).toEqual([{ fileData: { mimeType: "image/webp", fileUri: "https://cdn.example.com/cat.webp" } }]);
-    expect(failureOf(() => buildGeminiRequest(req({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "http://x.test/a.png" } }] }] }), "gemini-2.5-flash"))).toMatchObject({
+    expect(failureOf(() => buildGeminiChatRequest(req({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "http://x.test/a.png" } }] }] }), "gemini-2.5-flash"))).toMatchObject({
       kind: "incapable",
       message: expect.stringContaining("https"),
     });
   });
 
   it("assistant tool_calls → functionCall parts (arguments parsed); tool messages → functionResponse named after the call", () => {
-    const out = buildGeminiRequest(
+    const out = buildGeminiChatRequest(
       req({
         messages: [
           { role: "user", content: "Weather and time in Paris?" },
@@ -95,29 +95,29 @@ describe("buildGeminiRequest: messages", () => {
   });
 
   it("an orphan tool message is a 400 naming the message, not silently dropped", () => {
-    const failure = failureOf(() => buildGeminiRequest(req({ messages: [{ role: "user", content: "hi" }, { role: "tool", tool_call_id: "call_zz", content: "x" }] }), "gemini-2.5-flash"));
+    const failure = failureOf(() => buildGeminiChatRequest(req({ messages: [{ role: "user", content: "hi" }, { role: "tool", tool_call_id: "call_zz", content: "x" }] }), "gemini-2.5-flash"));
     expect(failure).toMatchObject({ kind: "http", status: 400, param: "messages[1].tool_call_id", message: expect.stringContaining("call_zz") });
   });
 
   it("tool call arguments that are not a JSON object are a 400 naming the field", () => {
     const failure = failureOf(() =>
-      buildGeminiRequest(req({ messages: [{ role: "user", content: "hi" }, { role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "[1,2]" } }] }] }), "gemini-2.5-flash"),
+      buildGeminiChatRequest(req({ messages: [{ role: "user", content: "hi" }, { role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "[1,2]" } }] }] }), "gemini-2.5-flash"),
     );
     expect(failure).toMatchObject({ kind: "http", status: 400, param: "messages[1].tool_calls[0].function.arguments" });
   });
 
   it("a system-only request becomes the user turn (Gemini needs contents)", () => {
-    expect(buildGeminiRequest(req({ messages: [{ role: "system", content: "Say hi" }] }), "gemini-2.5-flash")).toEqual({ contents: [{ role: "user", parts: [{ text: "Say hi" }] }] });
+    expect(buildGeminiChatRequest(req({ messages: [{ role: "system", content: "Say hi" }] }), "gemini-2.5-flash")).toEqual({ contents: [{ role: "user", parts: [{ text: "Say hi" }] }] });
   });
 
   it("Gemma gets its system text at the head of the first user turn", () => {
-    const out = buildGeminiRequest(req({ messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }] }), "gemma-3-27b-it");
+    const out = buildGeminiChatRequest(req({ messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }] }), "gemma-3-27b-it");
     expect(out.systemInstruction).toBeUndefined();
     expect(out.contents).toEqual([{ role: "user", parts: [{ text: "Be brief." }, { text: "Hi" }] }]);
   });
 });
 
-describe("buildGeminiRequest: thought signatures", () => {
+describe("buildGeminiChatRequest: thought signatures", () => {
   const history = (extra?: Record<string, unknown>) =>
     req({
       messages: [
@@ -128,17 +128,17 @@ describe("buildGeminiRequest: thought signatures", () => {
     });
 
   it("a signature carried in extra_content.google goes back on its functionCall part", () => {
-    const out = buildGeminiRequest(history({ extra_content: { google: { thought_signature: "c2lnLTE=" } } }), "gemini-3-flash-preview");
+    const out = buildGeminiChatRequest(history({ extra_content: { google: { thought_signature: "c2lnLTE=" } } }), "gemini-3-flash-preview");
     expect(out.contents[1]!.parts).toEqual([{ functionCall: { name: "get_weather", args: {} }, thoughtSignature: "c2lnLTE=" }]);
   });
 
   it("without one, Gemini 3 gets Google's skip placeholder; Gemini 2.5 gets nothing", () => {
-    expect(buildGeminiRequest(history(), "gemini-3-flash-preview").contents[1]!.parts[0]!.thoughtSignature).toBe("skip_thought_signature_validator");
-    expect(buildGeminiRequest(history(), "gemini-2.5-flash").contents[1]!.parts[0]).not.toHaveProperty("thoughtSignature");
+    expect(buildGeminiChatRequest(history(), "gemini-3-flash-preview").contents[1]!.parts[0]!.thoughtSignature).toBe("skip_thought_signature_validator");
+    expect(buildGeminiChatRequest(history(), "gemini-2.5-flash").contents[1]!.parts[0]).not.toHaveProperty("thoughtSignature");
   });
 });
 
-describe("buildGeminiRequest: tools and generation config", () => {
+describe("buildGeminiChatRequest: tools and generation config", () => {
   const tools = [
     {
       type: "function",
@@ -152,7 +152,7 @@ describe("buildGeminiRequest: tools and generation config", () => {
   ];
 
   it("tools → functionDeclarations with sanitised parameters (an empty object schema is omitted)", () => {
-    const out = buildGeminiRequest(req({ messages: [{ role: "user", content: "hi" }], tools }), "gemini-2.5-flash");
+    const out = buildGeminiChatRequest(req({ messages: [{ role: "user", content: "hi" }], tools }), "gemini-2.5-flash");
     expect(out.tools).toEqual([
       {
         functionDeclarations: [
@@ -170,11 +170,11 @@ describe("buildGeminiRequest: tools and generation config", () => {
     ["required", { mode: "ANY" }],
     [{ type: "function", function: { name: "now" } }, { mode: "ANY", allowedFunctionNames: ["now"] }],
   ])("tool_choice %j → functionCallingConfig %j", (choice, expected) => {
-    expect(buildGeminiRequest(req({ messages: [{ role: "user", content: "hi" }], tools, tool_choice: choice }), "gemini-2.5-flash").toolConfig).toEqual({ functionCallingConfig: expected });
+    expect(buildGeminiChatRequest(req({ messages: [{ role: "user", content: "hi" }], tools, tool_choice: choice }), "gemini-2.5-flash").toolConfig).toEqual({ functionCallingConfig: expected });
   });
 
   it("tool_choice naming an unknown function is a 400", () => {
-    expect(failureOf(() => buildGeminiRequest(req({ messages: [{ role: "user", content: "hi" }], tools, tool_choice: { type: "function", function: { name: "nope" } } }), "gemini-2.5-flash"))).toMatchObject({
+    expect(failureOf(() => buildGeminiChatRequest(req({ messages: [{ role: "user", content: "hi" }], tools, tool_choice: { type: "function", function: { name: "nope" } } }), "gemini-2.5-flash"))).toMatchObject({
       kind: "http",
       status: 400,
       param: "tool_choice",
@@ -182,7 +182,7 @@ describe("buildGeminiRequest: tools and generation config", () => {
   });
 
   it("temperature, top_p, max_tokens, stop, seed, penalties → generationConfig", () => {
-    const out = buildGeminiRequest(
+    const out = buildGeminiChatRequest(
       req({ messages: [{ role: "user", content: "hi" }], temperature: 0.3, top_p: 0.9, max_tokens: 64, stop: "END", seed: 7, presence_penalty: 0.5, frequency_penalty: -0.5 }),
       "gemini-2.5-flash",
     );
@@ -190,13 +190,13 @@ describe("buildGeminiRequest: tools and generation config", () => {
   });
 
   it("max_completion_tokens wins over max_tokens; no options → no generationConfig", () => {
-    expect(buildGeminiRequest(req({ messages: [{ role: "user", content: "hi" }], max_tokens: 10, max_completion_tokens: 20 }), "m").generationConfig).toEqual({ maxOutputTokens: 20 });
-    expect(buildGeminiRequest(req({ messages: [{ role: "user", content: "hi" }] }), "m")).not.toHaveProperty("generationConfig");
+    expect(buildGeminiChatRequest(req({ messages: [{ role: "user", content: "hi" }], max_tokens: 10, max_completion_tokens: 20 }), "m").generationConfig).toEqual({ maxOutputTokens: 20 });
+    expect(buildGeminiChatRequest(req({ messages: [{ role: "user", content: "hi" }] }), "m")).not.toHaveProperty("generationConfig");
   });
 
   it("response_format json_object → responseMimeType; json_schema → + sanitised responseSchema", () => {
-    expect(buildGeminiRequest(req({ messages: [{ role: "user", content: "hi" }], response_format: { type: "json_object" } }), "m").generationConfig).toEqual({ responseMimeType: "application/json" });
-    const out = buildGeminiRequest(
+    expect(buildGeminiChatRequest(req({ messages: [{ role: "user", content: "hi" }], response_format: { type: "json_object" } }), "m").generationConfig).toEqual({ responseMimeType: "application/json" });
+    const out = buildGeminiChatRequest(
       req({
         messages: [{ role: "user", content: "hi" }],
         response_format: {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { describeErrorBody, mapOllamaHttpError, mapOllamaStreamError } from "../../src/providers/ollama/map-error";
+import { describeErrorBody, mapOllamaError, mapOllamaStreamError } from "../../src/providers/ollama/map-error";
 import { mapOllamaFinishReason } from "../../src/providers/ollama/map-finish-reason";
 import notFound from "../fixtures/ollama/error-model-not-found.json";
 import noTools from "../fixtures/ollama/error-no-tools.json";
 
 const NOW = Date.parse("2025-11-20T12:00:00Z");
 const map = (status: number, body: unknown, retryAfter: string | null = null) =>
-  mapOllamaHttpError(status, typeof body === "string" ? body : JSON.stringify(body), retryAfter, NOW).failure;
+  mapOllamaError(status, typeof body === "string" ? body : JSON.stringify(body), retryAfter, NOW).failure;
 
-describe("mapOllamaHttpError", () => {
+describe("mapOllamaError", () => {
   it("404 model not found → model-not-found (entry-specific, not an outage)", () => {
     expect(map(404, notFound)).toEqual({ kind: "model-not-found", message: 'model "llama9:70b" not found, try pulling it first' });
   });

@@ -7,17 +7,17 @@ import { completionId, type ChatChunk } from "../../openai/responses";
 import { asUpstreamError, readErrorBody, upstreamFetch } from "../http";
 import { UpstreamError } from "../failures";
 import type { ChatCall, ProviderAdapter } from "../types";
-import { buildGeminiRequest } from "./build-request";
+import { buildGeminiChatRequest } from "./build-request";
 import { geminiIncapability } from "./capabilities";
-import { geminiEmbed } from "./embeddings";
+import { embedGemini } from "./embeddings";
 import { geminiHeaders, geminiUrl, modelPath } from "./endpoints";
 import { mapGeminiError } from "./map-error";
 import { listGeminiModels } from "./models";
 import { probeGemini } from "./probe";
-import { geminiStreamChunks } from "./stream";
+import { convertGeminiStream } from "./convert-stream";
 
 async function chat(call: ChatCall): Promise<AsyncIterable<ChatChunk>> {
-  const body = buildGeminiRequest(call.request, call.model);
+  const body = buildGeminiChatRequest(call.request, call.model);
   const res = await upstreamFetch(geminiUrl(call.provider, `${modelPath(call.model)}:streamGenerateContent?alt=sse`), {
     method: "POST",
     headers: geminiHeaders(call.provider, true),
@@ -27,7 +27,7 @@ async function chat(call: ChatCall): Promise<AsyncIterable<ChatChunk>> {
   if (!res.ok) throw mapGeminiError(res.status, await readErrorBody(res), res.headers.get("retry-after"));
   if (!res.body) throw new UpstreamError({ kind: "malformed", message: "Gemini answered 2xx without a body" });
   return guarded(
-    geminiStreamChunks(res.body, { id: completionId(), created: Math.floor(Date.now() / 1000), model: call.model, onMalformed: (d) => call.onMalformed(d) }),
+    convertGeminiStream(res.body, { id: completionId(), created: Math.floor(Date.now() / 1000), model: call.model, onMalformed: (d) => call.onMalformed(d) }),
     call.signal,
   );
 }
@@ -45,7 +45,7 @@ export const geminiAdapter: ProviderAdapter = {
   kind: "gemini",
   incapable: geminiIncapability,
   chat,
-  embed: geminiEmbed,
+  embed: embedGemini,
   listModels: listGeminiModels,
   probe: probeGemini,
 };

@@ -11,7 +11,7 @@ import { toGeminiSchema } from "./sanitize-schema";
 import { signaturesForTurn } from "./thought-signature";
 import type { GeminiContent, GeminiGenerationConfig, GeminiPart, GeminiRequest, GeminiSchema } from "./wire";
 
-export function buildGeminiRequest(request: ChatRequest, model: string): GeminiRequest {
+export function buildGeminiChatRequest(request: ChatRequest, model: string): GeminiRequest {
   const { contents, system } = convertMessages(request.messages, model);
   const out: GeminiRequest = { contents };
   if (system.length > 0 && contents.length === 0) {

@@ -40,7 +40,7 @@ export function estimateTokens(texts: readonly string[]): number {
   return texts.reduce((n, t) => n + Math.max(1, Math.ceil(t.length / 4)), 0);
 }
 
-export async function geminiEmbed(call: EmbedCall): Promise<EmbeddingsResult> {
+export async function embedGemini(call: EmbedCall): Promise<EmbeddingsResult> {
   if (call.inputs.some((i) => typeof i !== "string")) {
     throw new UpstreamError({ kind: "incapable", message: "Gemini embeddings take text, not token arrays" });
   }

@@ -8,12 +8,12 @@ import { decodeNdjson } from "../../streaming/decode";
 import { UpstreamError } from "../failures";
 import { asUpstreamError, readErrorBody, safeJson, upstreamFetch } from "../http";
 import type { ChatCall, EmbedCall, ProviderAdapter, ProviderConfig } from "../types";
-import { buildOllamaChatRequest, wantsJson } from "./convert-request";
+import { buildOllamaChatRequest, wantsJson } from "./build-request";
 import { convertOllamaStream } from "./convert-stream";
 import { buildOllamaEmbedRequest, parseOllamaEmbedResponse } from "./embeddings";
-import { ollamaHeaders } from "./headers";
-import { ollamaIncapableReason } from "./incapable-reason";
-import { mapOllamaHttpError } from "./map-error";
+import { ollamaHeaders } from "./endpoints";
+import { ollamaIncapability } from "./capabilities";
+import { mapOllamaError } from "./map-error";
 import { parseOllamaTags } from "./models";
 import { probeOllama } from "./probe";
 
@@ -33,7 +33,7 @@ async function send(provider: ProviderConfig, path: string, signal: AbortSignal,
     signal,
   });
   if (res.status >= 200 && res.status < 300) return res;
-  throw mapOllamaHttpError(res.status, await readErrorBody(res), res.headers.get("retry-after"), Date.now());
+  throw mapOllamaError(res.status, await readErrorBody(res), res.headers.get("retry-after"), Date.now());
 }
 
 /** A 2xx that is an HTML page came from something in front of Ollama, not from Ollama. */
@@ -69,7 +69,7 @@ async function* guarded(source: AsyncIterable<ChatChunk>, signal: AbortSignal): 
 export const ollamaAdapter: ProviderAdapter = {
   kind: "ollama",
 
-  incapable: ollamaIncapableReason,
+  incapable: ollamaIncapability,
 
   async chat(call: ChatCall): Promise<AsyncIterable<ChatChunk>> {
     const body = buildOllamaChatRequest(call.request, call.model);

@@ -23,7 +23,7 @@ function clip(s: string): string {
   return one.length > MAX_MESSAGE ? `${one.slice(0, MAX_MESSAGE)}…` : one;
 }
 
-export function mapOllamaHttpError(status: number, body: string, retryAfter: string | null, now: number): UpstreamError {
+export function mapOllamaError(status: number, body: string, retryAfter: string | null, now: number): UpstreamError {
   // Cloudflare Access answers a missing/invalid service token with a redirect to its login page.
   if ((status >= 300 && status < 400) || status === 401 || status === 403) return new UpstreamError({ kind: "auth", status });
   const message = describeErrorBody(status, body);

@@ -5,7 +5,7 @@
 import { describeFailure } from "../failures";
 import { asUpstreamError, upstreamFetch } from "../http";
 import type { ProbeResult, ProviderConfig } from "../types";
-import { ollamaHeaders } from "./headers";
+import { ollamaHeaders } from "./endpoints";
 
 /** Any answer below 500 is alive; credentials problems are reported as misconfiguration. */
 export function probeResultFromStatus(status: number): ProbeResult {

@@ -4,8 +4,8 @@ import { UpstreamError } from "../failures";
 import { readErrorBody, safeJson, upstreamFetch } from "../http";
 import type { ProviderAdapter, ProviderConfig } from "../types";
 import { mapOpenAIError } from "./map-error";
-import { buildOpenAIChatBody } from "./request";
-import { openAIChunks } from "./stream";
+import { buildOpenAIChatRequest } from "./build-request";
+import { convertOpenAIStream } from "./convert-stream";
 
 function headers(p: ProviderConfig, json = true): Record<string, string> {
   const h: Record<string, string> = { accept: json ? "application/json" : "text/event-stream", ...p.headers };
@@ -31,7 +31,7 @@ export const openAICompatibleAdapter: ProviderAdapter = {
     const res = await upstreamFetch(`${provider.baseUrl}/chat/completions`, {
       method: "POST",
       headers: { ...headers(provider), accept: "text/event-stream" },
-      body: JSON.stringify(buildOpenAIChatBody(request, model)),
+      body: JSON.stringify(buildOpenAIChatRequest(request, model)),
       signal,
     });
     await failIfNotOk(res);
@@ -42,7 +42,7 @@ export const openAICompatibleAdapter: ProviderAdapter = {
       await res.body.cancel().catch(() => {});
       throw new UpstreamError({ kind: "malformed", message: `expected an event stream, got ${type || "no content type"}` });
     }
-    return openAIChunks(decodeSse(res.body), call.onMalformed);
+    return convertOpenAIStream(decodeSse(res.body), call.onMalformed);
   },
 
   async embed({ provider, model, request, inputs, signal }) {

@@ -27,7 +27,7 @@ export function mapOpenAIError(status: number, bodyText: string, retryAfter: str
 }
 
 /** An `{"error": …}` object inside an otherwise open stream. */
-export function mapInStreamError(error: unknown): UpstreamFailure {
+export function mapOpenAIStreamError(error: unknown): UpstreamFailure {
   const e = (typeof error === "object" && error !== null ? error : {}) as Record<string, unknown>;
   const message = str(e.message) ?? (typeof error === "string" ? error : "upstream reported an error mid-stream");
   const code = str(e.code) ?? str(e.type);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ChatChunk } from "../../src/openai/responses";
-import { openAIChunks } from "../../src/providers/openai-compatible/stream";
+import { convertOpenAIStream } from "../../src/providers/openai-compatible/convert-stream";
 import { decodeSse } from "../../src/streaming/decode";
 import textFixture from "../fixtures/openai/chat-text.sse?raw";
 import openrouterFixture from "../fixtures/openai/chat-openrouter.sse?raw";
@@ -11,13 +11,13 @@ import contextLengthFixture from "../fixtures/openai/chat-error-context-length.s
 import noTrailingBlankFixture from "../fixtures/openai/chat-no-trailing-blank.sse?raw";
 import { bytes, collect, sameAtEverySplit } from "../helpers/streams";
 
-const chunksOf = (parts: Uint8Array[]) => collect((body, onMalformed) => openAIChunks(decodeSse(body), onMalformed), parts);
+const chunksOf = (parts: Uint8Array[]) => collect((body, onMalformed) => convertOpenAIStream(decodeSse(body), onMalformed), parts);
 const contentOf = (chunks: ChatChunk[]) => chunks.map((c) => c.choices[0]?.delta.content ?? "").join("");
 const expectSplitInvariant = (text: string) => sameAtEverySplit(text, chunksOf);
 
 const crlf = (text: string) => text.replaceAll("\n", "\r\n");
 
-describe("openAIChunks over decodeSse: recorded streams", () => {
+describe("convertOpenAIStream over decodeSse: recorded streams", () => {
   it.each([
     ["LF", textFixture],
     ["CRLF", crlf(textFixture)],
@@ -101,7 +101,7 @@ describe("openAIChunks over decodeSse: recorded streams", () => {
   });
 });
 
-describe("openAIChunks: edge events", () => {
+describe("convertOpenAIStream: edge events", () => {
   const run = (text: string) => chunksOf([bytes(text)]);
   const chunkLine = (content: string, finish: string | null = null) =>
     `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;

@@ -8,7 +8,7 @@ const ROUTER_FIELDS = new Set(["model", "stream", "stream_options", "n"]);
  * id, always streaming with usage. `developer` becomes `system`, which every
  * OpenAI-compatible host understands.
  */
-export function buildOpenAIChatBody(request: ChatRequest, model: string): Record<string, unknown> {
+export function buildOpenAIChatRequest(request: ChatRequest, model: string): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(request)) if (!ROUTER_FIELDS.has(k) && v !== undefined) body[k] = v;
   body.model = model;

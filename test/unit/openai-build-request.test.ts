@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { chatRequestSchema, type ChatRequest } from "../../src/openai/schemas";
-import { buildOpenAIChatBody } from "../../src/providers/openai-compatible/request";
+import { buildOpenAIChatRequest } from "../../src/providers/openai-compatible/build-request";
 
 /** Requests go through the public schema first, as they do in the router. */
 const request = (body: Record<string, unknown>): ChatRequest => chatRequestSchema.parse(body);
 
-describe("buildOpenAIChatBody", () => {
+describe("buildOpenAIChatRequest", () => {
   it("replaces the model and always streams with usage", () => {
-    const body = buildOpenAIChatBody(request({ model: "mana/fast", messages: [{ role: "user", content: "hi" }] }), "llama-3.1-8b-instant");
+    const body = buildOpenAIChatRequest(request({ model: "mana/fast", messages: [{ role: "user", content: "hi" }] }), "llama-3.1-8b-instant");
     expect(body).toEqual({
       model: "llama-3.1-8b-instant",
       messages: [{ role: "user", content: "hi" }],
@@ -17,12 +17,12 @@ describe("buildOpenAIChatBody", () => {
   });
 
   it.each([false, null, true])("forces stream true when the client sent stream %j", (stream) => {
-    const body = buildOpenAIChatBody(request({ messages: [{ role: "user", content: "hi" }], stream }), "m");
+    const body = buildOpenAIChatRequest(request({ messages: [{ role: "user", content: "hi" }], stream }), "m");
     expect(body.stream).toBe(true);
   });
 
   it("drops the client's n and stream_options", () => {
-    const body = buildOpenAIChatBody(
+    const body = buildOpenAIChatRequest(
       request({ model: "groq/x", messages: [{ role: "user", content: "hi" }], n: 1, stream: true, stream_options: { include_usage: false, extra: 1 } }),
       "x",
     );
@@ -38,14 +38,14 @@ describe("buildOpenAIChatBody", () => {
       { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: "{}" } }] },
       { role: "tool", content: "42", tool_call_id: "call_1" },
     ];
-    const body = buildOpenAIChatBody(request({ messages }), "m");
+    const body = buildOpenAIChatRequest(request({ messages }), "m");
     expect(body.messages).toEqual([{ role: "system", content: "Answer in French.", name: "dev" }, ...messages.slice(1)]);
   });
 
   it("does not change the client's request object", () => {
     const req = request({ model: "a", messages: [{ role: "developer", content: "x" }], n: 1 });
     const before = structuredClone(req);
-    buildOpenAIChatBody(req, "b");
+    buildOpenAIChatRequest(req, "b");
     expect(req).toEqual(before);
   });
 
@@ -63,7 +63,7 @@ describe("buildOpenAIChatBody", () => {
       { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=", detail: "low" } },
       { type: "image_url", image_url: "https://example.com/cat.jpg" },
     ];
-    const body = buildOpenAIChatBody(
+    const body = buildOpenAIChatRequest(
       request({
         model: "mana/vision",
         messages: [{ role: "user", content: userContent }],
@@ -103,7 +103,7 @@ describe("buildOpenAIChatBody", () => {
   });
 
   it("keeps null-valued sampling fields and drops only undefined ones", () => {
-    const body = buildOpenAIChatBody({ messages: [{ role: "user", content: "hi" }], temperature: null, top_p: undefined }, "m");
+    const body = buildOpenAIChatRequest({ messages: [{ role: "user", content: "hi" }], temperature: null, top_p: undefined }, "m");
     expect(body).toHaveProperty("temperature", null);
     expect(body).not.toHaveProperty("top_p");
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ollamaIncapableReason } from "../../src/providers/ollama/incapable-reason";
+import { ollamaIncapability } from "../../src/providers/ollama/capabilities";
 import { modelBaseName, supportsTools } from "../../src/providers/ollama/tool-capability";
 import { chatRequestSchema, type ChatRequest } from "../../src/openai/schemas";
 
@@ -23,22 +23,22 @@ describe("supportsTools", () => {
   });
 });
 
-describe("ollamaIncapableReason", () => {
+describe("ollamaIncapability", () => {
   it("accepts plain text, data-URL images and tools for a tool model", () => {
-    expect(ollamaIncapableReason(req({}), "gemma3:12b")).toBeUndefined();
-    expect(ollamaIncapableReason(req({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }] }] }), "llava:7b")).toBeUndefined();
-    expect(ollamaIncapableReason(req({ tools }), "qwen2.5:7b")).toBeUndefined();
-    expect(ollamaIncapableReason(req({ tools, tool_choice: "auto" }), "qwen2.5:7b")).toBeUndefined();
+    expect(ollamaIncapability(req({}), "gemma3:12b")).toBeUndefined();
+    expect(ollamaIncapability(req({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }] }] }), "llava:7b")).toBeUndefined();
+    expect(ollamaIncapability(req({ tools }), "qwen2.5:7b")).toBeUndefined();
+    expect(ollamaIncapability(req({ tools, tool_choice: "auto" }), "qwen2.5:7b")).toBeUndefined();
   });
 
   it("refuses an http(s) image URL", () => {
     const r = req({ messages: [{ role: "user", content: [{ type: "text", text: "?" }, { type: "image_url", image_url: { url: "https://example.com/cat.png" } }] }] });
-    expect(ollamaIncapableReason(r, "llava:7b")).toMatch(/image URLs/);
+    expect(ollamaIncapability(r, "llava:7b")).toMatch(/image URLs/);
   });
 
   it("refuses tools for a model not trained for them, unless tool_choice is none", () => {
-    expect(ollamaIncapableReason(req({ tools }), "gemma3:12b")).toMatch(/gemma3:12b is not trained for tool calling/);
-    expect(ollamaIncapableReason(req({ tools, tool_choice: "none" }), "gemma3:12b")).toBeUndefined();
+    expect(ollamaIncapability(req({ tools }), "gemma3:12b")).toMatch(/gemma3:12b is not trained for tool calling/);
+    expect(ollamaIncapability(req({ tools, tool_choice: "none" }), "gemma3:12b")).toBeUndefined();
   });
 
   it("refuses tool history for a model not trained for tools", () => {
@@ -48,17 +48,17 @@ describe("ollamaIncapableReason", () => {
         { role: "tool", tool_call_id: "c1", content: "42" },
       ],
     });
-    expect(ollamaIncapableReason(r, "gemma3:12b")).toMatch(/tool calling/);
-    expect(ollamaIncapableReason(r, "qwen2.5:7b")).toBeUndefined();
+    expect(ollamaIncapability(r, "gemma3:12b")).toMatch(/tool calling/);
+    expect(ollamaIncapability(r, "qwen2.5:7b")).toBeUndefined();
   });
 
   it("refuses a tool_choice Ollama cannot enforce", () => {
-    expect(ollamaIncapableReason(req({ tools, tool_choice: "required" }), "qwen2.5:7b")).toMatch(/tool_choice "required"/);
-    expect(ollamaIncapableReason(req({ tools, tool_choice: { type: "function", function: { name: "get_weather" } } }), "qwen2.5:7b")).toMatch(/function get_weather/);
+    expect(ollamaIncapability(req({ tools, tool_choice: "required" }), "qwen2.5:7b")).toMatch(/tool_choice "required"/);
+    expect(ollamaIncapability(req({ tools, tool_choice: { type: "function", function: { name: "get_weather" } } }), "qwen2.5:7b")).toMatch(/function get_weather/);
   });
 
   it("refuses tool-call arguments that are not a JSON object", () => {
     const r = req({ messages: [{ role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "not json" } }] }] });
-    expect(ollamaIncapableReason(r, "qwen2.5:7b")).toMatch(/not a JSON object/);
+    expect(ollamaIncapability(r, "qwen2.5:7b")).toMatch(/not a JSON object/);
   });
 });

@@ -1,6 +1,6 @@
 /// <reference types="vite/client" />
 import { describe, expect, it } from "vitest";
-import { convertGeminiEvent, createGeminiStreamState, geminiStreamChunks, generateContentToChunks, mapGeminiUsage } from "../../src/providers/gemini/stream";
+import { convertGeminiEvent, createGeminiStreamState, convertGeminiStream, generateContentToChunks, mapGeminiUsage } from "../../src/providers/gemini/convert-stream";
 import generateContent from "../fixtures/gemini/generate-content.json";
 import functionCall from "../fixtures/gemini/function-call.sse?raw";
 import inStreamError from "../fixtures/gemini/in-stream-error.sse?raw";
@@ -19,7 +19,7 @@ const OPTS = { id: "chatcmpl-test", created: 1_700_000_000, model: "gemini-2.5-f
 let callIds = 0;
 const run = (parts: Uint8Array[]) => {
   callIds = 0;
-  return collect((body, onMalformed) => geminiStreamChunks(body, { ...OPTS, newToolCallId: () => `call_${++callIds}`, onMalformed }), parts);
+  return collect((body, onMalformed) => convertGeminiStream(body, { ...OPTS, newToolCallId: () => `call_${++callIds}`, onMalformed }), parts);
 };
 
 

@@ -1,13 +1,13 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import type { ChatChunk } from "../../openai/responses";
 import { UpstreamError } from "../failures";
-import { mapInStreamError } from "./map-error";
+import { mapOpenAIStreamError } from "./map-error";
 
 /**
  * OpenAI-compatible SSE events → chunks. `[DONE]` ends the stream; an `error` object is an
  * in-stream failure; anything unparseable is skipped and reported, never forwarded.
  */
-export async function* openAIChunks(
+export async function* convertOpenAIStream(
   events: AsyncIterable<EventSourceMessage>,
   onMalformed: (detail: string) => void,
 ): AsyncGenerator<ChatChunk> {
@@ -27,7 +27,7 @@ export async function* openAIChunks(
       continue;
     }
     const obj = parsed as Record<string, unknown>;
-    if (obj.error !== undefined && obj.error !== null) throw new UpstreamError(mapInStreamError(obj.error));
+    if (obj.error !== undefined && obj.error !== null) throw new UpstreamError(mapOpenAIStreamError(obj.error));
     // Some hosts send the trailing usage chunk without a choices array: keep its usage.
     if (!Array.isArray(obj.choices) && typeof obj.usage === "object" && obj.usage !== null) obj.choices = [];
     if (!Array.isArray(obj.choices)) {

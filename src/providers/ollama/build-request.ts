@@ -1,5 +1,5 @@
 /**
- * OpenAI chat request → Ollama `/api/chat` body. Pure; call `ollamaIncapableReason` first:
+ * OpenAI chat request → Ollama `/api/chat` body. Pure; call `ollamaIncapability` first:
  * what it refuses (image URLs, non-object tool arguments) throws here as `incapable`.
  */
 import type { ChatMessage, ChatRequest, ContentPart } from "../../openai/schemas";

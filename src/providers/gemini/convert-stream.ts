@@ -163,7 +163,7 @@ export function blockingCategories(ratings: readonly SafetyRating[] | undefined)
  * The upstream body → chunks. A malformed event is reported and skipped; a blocked or
  * failed finish is thrown after the chunks that preceded it.
  */
-export async function* geminiStreamChunks(
+export async function* convertGeminiStream(
   body: ReadableStream<Uint8Array>,
   opts: GeminiStreamOptions & { onMalformed(detail: string): void },
 ): AsyncGenerator<ChatChunk> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { probeResultFromStatus } from "../../src/providers/ollama/probe";
-import { ollamaHeaders } from "../../src/providers/ollama/headers";
+import { ollamaHeaders } from "../../src/providers/ollama/endpoints";
 import type { ProviderConfig } from "../../src/providers/types";
 
 const provider = (over: Partial<ProviderConfig> = {}): ProviderConfig => ({

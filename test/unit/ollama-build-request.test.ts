@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildOllamaChatRequest, dataUrlImage, parseToolArguments, wantsJson } from "../../src/providers/ollama/convert-request";
+import { buildOllamaChatRequest, dataUrlImage, parseToolArguments, wantsJson } from "../../src/providers/ollama/build-request";
 import { chatRequestSchema, type ChatRequest } from "../../src/openai/schemas";
 import { UpstreamError } from "../../src/providers/failures";
 

@@ -4,10 +4,10 @@
  */
 import type { ChatRequest } from "../../openai/schemas";
 import { imageUrlOf } from "../../openai/schemas";
-import { dataUrlImage, parseToolArguments } from "./convert-request";
+import { dataUrlImage, parseToolArguments } from "./build-request";
 import { supportsTools } from "./tool-capability";
 
-export function ollamaIncapableReason(request: ChatRequest, model: string): string | undefined {
+export function ollamaIncapability(request: ChatRequest, model: string): string | undefined {
   for (const m of request.messages) {
     if (Array.isArray(m.content)) {
       for (const part of m.content) {
