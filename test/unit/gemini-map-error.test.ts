@@ -9,7 +9,7 @@ import resourceExhausted from "../fixtures/gemini/error-resource-exhausted.json"
 import unauthenticated from "../fixtures/gemini/error-unauthenticated.json";
 import unavailable from "../fixtures/gemini/error-unavailable.json";
 
-const map = (status: number, body: unknown, retryAfter: string | null = null) => mapGeminiError(status, JSON.stringify(body), retryAfter).failure;
+const map = (status: number, body: unknown, retryAfter: string | null = null) => mapGeminiError(status, JSON.stringify(body), retryAfter);
 
 describe("mapGeminiError", () => {
   it("RESOURCE_EXHAUSTED → rate-limited with RetryInfo's delay (not the header)", () => {
@@ -45,7 +45,7 @@ describe("mapGeminiError", () => {
   });
 
   it("a body that is not Google's envelope → a generic message, never the raw body", () => {
-    const f = mapGeminiError(502, "<html>Bad Gateway secret-ish page</html>").failure;
+    const f = mapGeminiError(502, "<html>Bad Gateway secret-ish page</html>");
     expect(f).toEqual({ kind: "http", status: 502, message: "HTTP 502 from Gemini" });
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildOllamaChatRequest, dataUrlImage, parseToolArguments, wantsJson } from "../../src/providers/ollama/build-request";
+import { buildOllamaChatRequest, parseToolArguments, wantsJson } from "../../src/providers/ollama/build-request";
+import { dataUrlImage } from "../../src/providers/ollama/convert-image";
 import { chatRequestSchema, type ChatRequest } from "../../src/openai/schemas";
 import { UpstreamError } from "../../src/providers/failures";
 

@@ -6,7 +6,7 @@ import noTools from "../fixtures/ollama/error-no-tools.json";
 
 const NOW = Date.parse("2025-11-20T12:00:00Z");
 const map = (status: number, body: unknown, retryAfter: string | null = null) =>
-  mapOllamaError(status, typeof body === "string" ? body : JSON.stringify(body), retryAfter, NOW).failure;
+  mapOllamaError(status, typeof body === "string" ? body : JSON.stringify(body), retryAfter, NOW);
 
 describe("mapOllamaError", () => {
   it("404 model not found → model-not-found (entry-specific, not an outage)", () => {
@@ -58,7 +58,7 @@ describe("describeErrorBody", () => {
 
 describe("mapOllamaStreamError", () => {
   it("is a stream-error", () => {
-    expect(mapOllamaStreamError("boom").failure).toEqual({ kind: "stream-error", message: "boom" });
+    expect(mapOllamaStreamError("boom")).toEqual({ kind: "stream-error", message: "boom" });
   });
 });
 

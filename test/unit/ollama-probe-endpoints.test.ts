@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { probeResultFromStatus } from "../../src/providers/ollama/probe";
+import { ollamaProbeResult } from "../../src/providers/ollama/probe";
 import { ollamaHeaders } from "../../src/providers/ollama/endpoints";
 import type { ProviderConfig } from "../../src/providers/types";
 
@@ -12,17 +12,17 @@ const provider = (over: Partial<ProviderConfig> = {}): ProviderConfig => ({
   ...over,
 });
 
-describe("probeResultFromStatus", () => {
+describe("ollamaProbeResult", () => {
   it("counts every answer below 500 as alive", () => {
-    expect(probeResultFromStatus(200)).toEqual({ alive: true, status: 200 });
-    expect(probeResultFromStatus(404)).toMatchObject({ alive: true, status: 404 });
-    expect(probeResultFromStatus(502)).toEqual({ alive: false, status: 502, error: "HTTP 502" });
+    expect(ollamaProbeResult(200)).toEqual({ alive: true, status: 200 });
+    expect(ollamaProbeResult(404)).toMatchObject({ alive: true, status: 404 });
+    expect(ollamaProbeResult(502)).toEqual({ alive: false, status: 502, error: "HTTP 502" });
   });
 
   it("reports rejected credentials and an Access login redirect as misconfiguration", () => {
-    expect(probeResultFromStatus(403)).toMatchObject({ alive: true, misconfigured: true });
-    expect(probeResultFromStatus(401)).toMatchObject({ alive: true, misconfigured: true });
-    expect(probeResultFromStatus(302)).toMatchObject({ alive: true, misconfigured: true, error: expect.stringMatching(/Access/) });
+    expect(ollamaProbeResult(403)).toMatchObject({ alive: true, misconfigured: true });
+    expect(ollamaProbeResult(401)).toMatchObject({ alive: true, misconfigured: true });
+    expect(ollamaProbeResult(302)).toMatchObject({ alive: true, misconfigured: true, error: expect.stringMatching(/Access/) });
   });
 });
 

@@ -4,41 +4,23 @@
  * when the client asked for a single answer, so its timeouts apply to every call.
  */
 import { completionId, type ChatChunk } from "../../openai/responses";
-import { asUpstreamError, readErrorBody, upstreamFetch } from "../http";
 import { UpstreamError } from "../failures";
+import { guardStream } from "../http";
 import type { ChatCall, ProviderAdapter } from "../types";
 import { buildGeminiChatRequest } from "./build-request";
 import { geminiIncapability } from "./capabilities";
+import { convertGeminiStream } from "./convert-stream";
 import { embedGemini } from "./embeddings";
-import { geminiHeaders, geminiUrl, modelPath } from "./endpoints";
-import { mapGeminiError } from "./map-error";
+import { modelPath, sendGemini } from "./endpoints";
 import { listGeminiModels } from "./models";
 import { probeGemini } from "./probe";
-import { convertGeminiStream } from "./convert-stream";
 
 async function chat(call: ChatCall): Promise<AsyncIterable<ChatChunk>> {
   const body = buildGeminiChatRequest(call.request, call.model);
-  const res = await upstreamFetch(geminiUrl(call.provider, `${modelPath(call.model)}:streamGenerateContent?alt=sse`), {
-    method: "POST",
-    headers: geminiHeaders(call.provider, true),
-    body: JSON.stringify(body),
-    signal: call.signal,
-  });
-  if (!res.ok) throw mapGeminiError(res.status, await readErrorBody(res), res.headers.get("retry-after"));
+  const res = await sendGemini(call.provider, `${modelPath(call.model)}:streamGenerateContent?alt=sse`, call.signal, body);
   if (!res.body) throw new UpstreamError({ kind: "malformed", message: "Gemini answered 2xx without a body" });
-  return guarded(
-    convertGeminiStream(res.body, { id: completionId(), created: Math.floor(Date.now() / 1000), model: call.model, onMalformed: (d) => call.onMalformed(d) }),
-    call.signal,
-  );
-}
-
-/** A read failing mid-stream (abort, reset) surfaces as the typed failure, never a bare Error. */
-async function* guarded(chunks: AsyncGenerator<ChatChunk>, signal: AbortSignal): AsyncGenerator<ChatChunk> {
-  try {
-    yield* chunks;
-  } catch (err) {
-    throw asUpstreamError(err, signal);
-  }
+  const chunks = convertGeminiStream(res.body, { id: completionId(), created: Math.floor(Date.now() / 1000), model: call.model, onMalformed: (d) => call.onMalformed(d) });
+  return guardStream(chunks, call.signal);
 }
 
 export const geminiAdapter: ProviderAdapter = {

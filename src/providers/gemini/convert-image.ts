@@ -5,6 +5,7 @@
  * Anything else is reported as an incapability so the chain walk tries the next entry
  * instead of sending Google a part it would reject.
  */
+import { dataUrlBase64, parseDataUrl } from "../../lib/data-url";
 import type { GeminiPart } from "./wire";
 
 /** Media types Gemini reads as images (plus PDF, which clients also send this way). */
@@ -52,39 +53,12 @@ function acceptsExternalUrls(model: string): boolean {
 }
 
 function fromDataUrl(url: string): ImageConversion {
-  const comma = url.indexOf(",");
-  if (comma < 0) return { incapable: "malformed data URL (no comma)" };
-  const meta = url.slice(5, comma).split(";").map((s) => s.trim());
-  const mimeType = (meta[0] ?? "").toLowerCase();
-  const base64 = meta.slice(1).some((m) => m.toLowerCase() === "base64");
+  const dataUrl = parseDataUrl(url);
+  if (!dataUrl) return { incapable: "malformed data URL (no comma)" };
+  const { mimeType } = dataUrl;
   if (!mimeType) return { incapable: "data URL without a media type" };
   if (!ACCEPTED_TYPES.has(mimeType)) return { incapable: `Gemini does not accept ${mimeType} images` };
-  const payload = url.slice(comma + 1);
-  if (base64) return { part: { inlineData: { mimeType, data: payload.replace(/\s+/g, "") } } };
-  const bytes = percentDecode(payload);
-  if (!bytes) return { incapable: "malformed percent-encoding in data URL" };
-  return { part: { inlineData: { mimeType, data: toBase64(bytes) } } };
-}
-
-/** Percent-decoding to bytes (not to text: the payload is binary). */
-function percentDecode(s: string): Uint8Array | undefined {
-  const out: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x25) {
-      const hex = s.slice(i + 1, i + 3);
-      if (!/^[0-9a-f]{2}$/i.test(hex)) return undefined;
-      out.push(parseInt(hex, 16));
-      i += 2;
-    } else if (c > 0x7f) {
-      out.push(...new TextEncoder().encode(s[i]!));
-    } else out.push(c);
-  }
-  return Uint8Array.from(out);
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
+  const data = dataUrlBase64(dataUrl);
+  if (data === undefined) return { incapable: "malformed percent-encoding in data URL" };
+  return { part: { inlineData: { mimeType, data } } };
 }

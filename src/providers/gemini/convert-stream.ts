@@ -8,6 +8,7 @@ import type { ChatChunk, ChunkDelta, FinishReason, ToolCallDelta, Usage } from "
 import { decodeSse } from "../../streaming/decode";
 import { safeJson } from "../http";
 import { UpstreamError } from "../failures";
+import { mapGeminiStreamError } from "./map-error";
 import { mapGeminiFinishReason } from "./map-finish-reason";
 import { signatureExtraContent } from "./thought-signature";
 import { generateContentResponseSchema, type GenerateContentResponse, type SafetyRating, type UsageMetadata } from "./wire";
@@ -51,8 +52,7 @@ export function convertGeminiEvent(state: GeminiStreamState, event: GenerateCont
   };
 
   if (event.error) {
-    const e = event.error;
-    return { chunks, error: new UpstreamError({ kind: "stream-error", message: `Gemini reported an error mid-stream: ${e.status ?? e.code ?? "error"}: ${e.message ?? "no message"}`, code: e.status }) };
+    return { chunks, error: new UpstreamError(mapGeminiStreamError(event.error)) };
   }
   if (event.usageMetadata) state.usage = mapGeminiUsage(event.usageMetadata);
 

@@ -2,12 +2,11 @@
  * OpenAI embeddings ↔ Gemini `:batchEmbedContents`. Gemini reports no token counts for
  * embeddings, so usage is estimated (and flagged as such).
  */
+import { estimateTokens as estimate } from "../../lib/estimate-tokens";
 import type { EmbeddingsResult } from "../../openai/responses";
-import { readErrorBody, upstreamFetch } from "../http";
 import { UpstreamError } from "../failures";
 import type { EmbedCall } from "../types";
-import { geminiHeaders, geminiUrl, modelPath } from "./endpoints";
-import { mapGeminiError } from "./map-error";
+import { modelPath, sendGemini } from "./endpoints";
 import { batchEmbedResponseSchema } from "./wire";
 
 /** Google accepts at most 100 requests per batchEmbedContents call. */
@@ -35,26 +34,19 @@ export function parseBatchEmbedResponse(json: unknown, expected: number): number
   return vectors;
 }
 
-/** About four characters per token: the usual estimate for English text. */
-export function estimateTokens(texts: readonly string[]): number {
-  return texts.reduce((n, t) => n + Math.max(1, Math.ceil(t.length / 4)), 0);
-}
+/** About four characters per token, and at least one per text. */
+export const estimateTokens = (texts: readonly string[]): number => estimate(texts, 1);
 
 export async function embedGemini(call: EmbedCall): Promise<EmbeddingsResult> {
-  if (call.inputs.some((i) => typeof i !== "string")) {
+  const texts = call.inputs;
+  if (!texts.every((i): i is string => typeof i === "string")) {
     throw new UpstreamError({ kind: "incapable", message: "Gemini embeddings take text, not token arrays" });
   }
-  const texts = call.inputs as string[];
   const vectors: number[][] = [];
   for (let at = 0; at < texts.length; at += GEMINI_EMBED_BATCH) {
     const batch = texts.slice(at, at + GEMINI_EMBED_BATCH);
-    const res = await upstreamFetch(geminiUrl(call.provider, `${modelPath(call.model)}:batchEmbedContents`), {
-      method: "POST",
-      headers: geminiHeaders(call.provider, true),
-      body: JSON.stringify(buildBatchEmbedRequest(call.model, batch, call.request.dimensions)),
-      signal: call.signal,
-    });
-    if (!res.ok) throw mapGeminiError(res.status, await readErrorBody(res), res.headers.get("retry-after"));
+    const body = buildBatchEmbedRequest(call.model, batch, call.request.dimensions);
+    const res = await sendGemini(call.provider, `${modelPath(call.model)}:batchEmbedContents`, call.signal, body);
     let json: unknown;
     try {
       json = await res.json();

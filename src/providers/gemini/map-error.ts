@@ -1,9 +1,10 @@
 /**
  * Google's error envelope (`{"error": {code, message, status, details}}`) → the router's
- * failure vocabulary. Google's `status` names the cause more precisely than the HTTP code:
- * a bad API key, for instance, is a 400 INVALID_ARGUMENT whose ErrorInfo says API_KEY_INVALID.
+ * failure vocabulary (plain data; the shell throws it). Google's `status` names the cause
+ * more precisely than the HTTP code: a bad API key, for instance, is a 400
+ * INVALID_ARGUMENT whose ErrorInfo says API_KEY_INVALID.
  */
-import { parseRetryAfter, UpstreamError } from "../failures";
+import { parseRetryAfter, type UpstreamFailure } from "../failures";
 import { safeJson } from "../http";
 import { errorEnvelopeSchema, type GoogleError } from "./wire";
 
@@ -15,7 +16,7 @@ export function parseGoogleError(bodyText: string): GoogleError | undefined {
   return Array.isArray(parsed.data) ? parsed.data[0]!.error : parsed.data.error;
 }
 
-export function mapGeminiError(status: number, bodyText: string, retryAfterHeader: string | null = null, now: number = Date.now()): UpstreamError {
+export function mapGeminiError(status: number, bodyText: string, retryAfterHeader: string | null = null, now: number = Date.now()): UpstreamFailure {
   const err = parseGoogleError(bodyText);
   const code = err?.status;
   const message = err?.message?.trim() || `HTTP ${status} from Gemini`;
@@ -23,17 +24,22 @@ export function mapGeminiError(status: number, bodyText: string, retryAfterHeade
 
   if (status === 429 || code === "RESOURCE_EXHAUSTED") {
     const retryAfterS = retryDelayOf(err) ?? parseRetryAfter(retryAfterHeader, now);
-    return new UpstreamError({ kind: "rate-limited", message, ...(retryAfterS !== undefined ? { retryAfterS } : {}) });
+    return { kind: "rate-limited", message, ...(retryAfterS !== undefined ? { retryAfterS } : {}) };
   }
   // Never the upstream text for auth: it may describe the key it received.
   if (status === 401 || status === 403 || code === "UNAUTHENTICATED" || code === "PERMISSION_DENIED" || [...reasons].some((r) => AUTH_REASONS.has(r))) {
-    return new UpstreamError({ kind: "auth", status });
+    return { kind: "auth", status };
   }
-  if (status === 404 || code === "NOT_FOUND") return new UpstreamError({ kind: "model-not-found", message });
+  if (status === 404 || code === "NOT_FOUND") return { kind: "model-not-found", message };
   if (status === 400 && /input token count.*exceeds|exceeds the maximum number of tokens|too many tokens/i.test(message)) {
-    return new UpstreamError({ kind: "context-length", message });
+    return { kind: "context-length", message };
   }
-  return new UpstreamError({ kind: "http", status, message, ...(code ? { code: code.toLowerCase() } : {}) });
+  return { kind: "http", status, message, ...(code ? { code: code.toLowerCase() } : {}) };
+}
+
+/** An `{"error": …}` event inside an open stream: the answer failed mid-way. */
+export function mapGeminiStreamError(e: GoogleError): UpstreamFailure {
+  return { kind: "stream-error", message: `Gemini reported an error mid-stream: ${e.status ?? e.code ?? "error"}: ${e.message ?? "no message"}`, code: e.status };
 }
 
 type Detail = Record<string, unknown>;

@@ -1,10 +1,8 @@
 /** Gemini `GET /models` (paged) → OpenAI model entries named `<provider>/<id>`. */
 import type { ModelInfo } from "../../openai/responses";
-import { readErrorBody, upstreamFetch } from "../http";
 import { UpstreamError } from "../failures";
 import type { ProviderConfig } from "../types";
-import { geminiHeaders, geminiUrl } from "./endpoints";
-import { mapGeminiError } from "./map-error";
+import { sendGemini } from "./endpoints";
 import { modelsPageSchema } from "./wire";
 
 /** A runaway pageToken loop must end; Google lists far fewer models than this many pages hold. */
@@ -27,8 +25,7 @@ export async function listGeminiModels(provider: ProviderConfig, signal: AbortSi
   for (let page = 0; page < MAX_PAGES; page++) {
     const query = new URLSearchParams({ pageSize: "1000" });
     if (token) query.set("pageToken", token);
-    const res = await upstreamFetch(geminiUrl(provider, `models?${query}`), { headers: geminiHeaders(provider), signal });
-    if (!res.ok) throw mapGeminiError(res.status, await readErrorBody(res), res.headers.get("retry-after"));
+    const res = await sendGemini(provider, `models?${query}`, signal);
     let json: unknown;
     try {
       json = await res.json();

@@ -3,7 +3,7 @@
  * Foreign payloads are parsed with loose zod schemas: unknown fields are kept, so a new
  * field Google adds never turns a good answer into a "malformed" one.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 // ---- request side (we build these; plain types suffice) ----
 

@@ -5,29 +5,10 @@
 import type { ChatMessage, ChatRequest, ContentPart } from "../../openai/schemas";
 import { imageUrlOf } from "../../openai/schemas";
 import { UpstreamError } from "../failures";
+import { dataUrlImage } from "./convert-image";
 import type { OllamaChatRequest, OllamaMessage, OllamaOptions, OllamaTool } from "./wire";
 
 type Content = Exclude<ChatMessage["content"], undefined>;
-
-/** The base64 payload of a `data:image/…` URL, or undefined for anything else (http URLs …). */
-export function dataUrlImage(url: string): string | undefined {
-  const m = /^data:([^,]*),(.*)$/s.exec(url.trim());
-  if (!m) return undefined;
-  const meta = m[1]!.toLowerCase();
-  const mime = meta.split(";")[0]!;
-  if (mime !== "" && !mime.startsWith("image/")) return undefined;
-  if (meta.split(";").includes("base64")) return m[2]!.replace(/\s+/g, "");
-  // A percent-encoded data URL (e.g. SVG): Ollama wants base64 bytes.
-  let bytes: Uint8Array;
-  try {
-    bytes = new TextEncoder().encode(decodeURIComponent(m[2]!));
-  } catch {
-    return undefined;
-  }
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
-}
 
 /** Text parts joined by newlines, data-URL images collected as base64. */
 export function splitContent(content: Content): { text: string; images: string[] } {

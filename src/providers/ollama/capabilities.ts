@@ -4,7 +4,8 @@
  */
 import type { ChatRequest } from "../../openai/schemas";
 import { imageUrlOf } from "../../openai/schemas";
-import { dataUrlImage, parseToolArguments } from "./build-request";
+import { parseToolArguments } from "./build-request";
+import { dataUrlImage } from "./convert-image";
 import { supportsTools } from "./tool-capability";
 
 export function ollamaIncapability(request: ChatRequest, model: string): string | undefined {

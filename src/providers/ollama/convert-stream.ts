@@ -11,6 +11,7 @@
  * - a stream that ends without a `done` line simply ends: the router calls that a cut.
  */
 import type { ChatChunk, ChunkDelta, FinishReason, ToolCallDelta, Usage } from "../../openai/responses";
+import { UpstreamError } from "../failures";
 import { safeJson } from "../http";
 import { mapOllamaFinishReason } from "./map-finish-reason";
 import { mapOllamaStreamError } from "./map-error";
@@ -49,7 +50,7 @@ export async function* convertOllamaStream(lines: AsyncIterable<string>, opts: O
       continue;
     }
     const error = errorText(value);
-    if (error !== undefined) throw mapOllamaStreamError(error);
+    if (error !== undefined) throw new UpstreamError(mapOllamaStreamError(error));
     const parsed = chatLineSchema.safeParse(value);
     if (!parsed.success) {
       opts.onMalformed(`/api/chat line of an unexpected shape (${line.length} chars)`);

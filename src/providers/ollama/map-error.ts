@@ -1,8 +1,9 @@
 /**
- * Ollama HTTP errors and in-stream error lines → typed UpstreamErrors. Ollama reports
- * everything as `{"error": "<text>"}`, so the status and a few well-known texts decide.
+ * Ollama HTTP errors and in-stream error lines → the failure vocabulary (plain data; the
+ * shell throws it). Ollama reports everything as `{"error": "<text>"}`, so the status and
+ * a few well-known texts decide.
  */
-import { UpstreamError, parseRetryAfter } from "../failures";
+import { parseRetryAfter, type UpstreamFailure } from "../failures";
 import { safeJson } from "../http";
 import { errorText } from "./wire";
 
@@ -23,24 +24,24 @@ function clip(s: string): string {
   return one.length > MAX_MESSAGE ? `${one.slice(0, MAX_MESSAGE)}…` : one;
 }
 
-export function mapOllamaError(status: number, body: string, retryAfter: string | null, now: number): UpstreamError {
+export function mapOllamaError(status: number, body: string, retryAfter: string | null, now: number = Date.now()): UpstreamFailure {
   // Cloudflare Access answers a missing/invalid service token with a redirect to its login page.
-  if ((status >= 300 && status < 400) || status === 401 || status === 403) return new UpstreamError({ kind: "auth", status });
+  if ((status >= 300 && status < 400) || status === 401 || status === 403) return { kind: "auth", status };
   const message = describeErrorBody(status, body);
-  if (status === 404) return new UpstreamError({ kind: "model-not-found", message });
-  if (status === 429) return new UpstreamError({ kind: "rate-limited", retryAfterS: parseRetryAfter(retryAfter, now), message });
+  if (status === 404) return { kind: "model-not-found", message };
+  if (status === 429) return { kind: "rate-limited", retryAfterS: parseRetryAfter(retryAfter, now), message };
   if (/does not support (tools|images|vision|chat|thinking|insert)/i.test(message)) {
-    return new UpstreamError({ kind: "incapable", message });
+    return { kind: "incapable", message };
   }
   if (/context (length|window|size)|exceeds (the )?max/i.test(message)) {
-    return new UpstreamError({ kind: "context-length", message });
+    return { kind: "context-length", message };
   }
   // The model is too large for this box: the server is fine, this entry cannot load. Not an outage.
-  if (/requires more system memory/i.test(message)) return new UpstreamError({ kind: "incapable", message });
-  return new UpstreamError({ kind: "http", status, message });
+  if (/requires more system memory/i.test(message)) return { kind: "incapable", message };
+  return { kind: "http", status, message };
 }
 
 /** A `{"error": …}` line inside an open stream: the answer failed mid-way. */
-export function mapOllamaStreamError(message: string): UpstreamError {
-  return new UpstreamError({ kind: "stream-error", message: clip(message) });
+export function mapOllamaStreamError(message: string): UpstreamFailure {
+  return { kind: "stream-error", message: clip(message) };
 }

@@ -1,6 +1,8 @@
 /** Ollama `/api/tags` → OpenAI model list entries named `<provider>/<name>`. */
 import type { ModelInfo } from "../../openai/responses";
 import { UpstreamError } from "../failures";
+import type { ProviderConfig } from "../types";
+import { readOllamaJson, sendOllama } from "./endpoints";
 import { tagsResponseSchema } from "./wire";
 
 /**
@@ -22,4 +24,9 @@ export function parseOllamaTags(body: unknown, providerName: string): ModelInfo[
     created: unixSeconds(m.modified_at),
     owned_by: providerName,
   }));
+}
+
+export async function listOllamaModels(provider: ProviderConfig, signal: AbortSignal): Promise<ModelInfo[]> {
+  const res = await sendOllama(provider, "/api/tags", signal);
+  return parseOllamaTags(await readOllamaJson(res, signal, "/api/tags"), provider.name);
 }

@@ -3,7 +3,7 @@
  * what we send; response schemas are loose (`z.looseObject`) so fields added by newer
  * Ollama releases never turn a good line into a malformed one.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export interface OllamaToolCall {
   /** Newer Ollama releases name their calls; older ones do not. */
