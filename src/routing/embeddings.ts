@@ -9,6 +9,7 @@ import { UpstreamError } from "../providers/failures";
 import { isTimedOut, raceTimeout } from "./guarded-stream";
 import type { ResolvedChain } from "./resolve";
 import { walkChain, type Walked, type WalkContext } from "./walk";
+import { bytesToBase64 } from "../lib/base64";
 
 export function embeddingInputs(input: EmbeddingsRequest["input"]): string[] | number[][] {
   if (typeof input === "string") return [input];
@@ -48,8 +49,5 @@ export async function walkEmbeddings(ctx: WalkContext, chain: ResolvedChain, req
 
 /** `encoding_format: "base64"`: little-endian float32, as OpenAI sends it. */
 export function vectorToBase64(vector: readonly number[]): string {
-  const bytes = new Uint8Array(new Float32Array(vector).buffer);
-  let binary = "";
-  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!);
-  return btoa(binary);
+  return bytesToBase64(new Uint8Array(new Float32Array(vector).buffer));
 }

@@ -1,18 +1,15 @@
+/** OpenAI-style error responses and in-stream error events → the failure vocabulary (plain data; the shell throws it). */
 import { parseRetryAfter, type UpstreamFailure } from "../failures";
 import { safeJson } from "../http";
+import { errorBodySchema, streamErrorSchema } from "./wire";
 
-interface OpenAIErrorBody {
-  error?: { message?: unknown; type?: unknown; code?: unknown; param?: unknown } | string;
-  message?: unknown;
-}
-
-/** An OpenAI-style error response → the failure vocabulary. */
 export function mapOpenAIError(status: number, bodyText: string, retryAfter: string | null, now = Date.now()): UpstreamFailure {
-  const parsed = safeJson(bodyText) as OpenAIErrorBody | undefined;
-  const err = typeof parsed?.error === "object" && parsed.error !== null ? parsed.error : undefined;
-  const message = str(err?.message) ?? (typeof parsed?.error === "string" ? parsed.error : undefined) ?? str(parsed?.message) ?? `HTTP ${status}`;
-  const code = str(err?.code) ?? str(err?.type);
-  const param = str(err?.param);
+  const parsed = errorBodySchema.safeParse(safeJson(bodyText));
+  const body = parsed.success ? parsed.data : undefined;
+  const err = typeof body?.error === "object" ? body.error : undefined;
+  const message = err?.message ?? (typeof body?.error === "string" ? body.error : undefined) ?? body?.message ?? `HTTP ${status}`;
+  const code = err?.code ?? err?.type;
+  const param = err?.param;
 
   if (status === 401 || status === 403) return { kind: "auth", status };
   if (status === 429) return { kind: "rate-limited", retryAfterS: parseRetryAfter(retryAfter, now), message };
@@ -26,18 +23,14 @@ export function mapOpenAIError(status: number, bodyText: string, retryAfter: str
   return { kind: "http", status, code, message, param };
 }
 
-/** An `{"error": …}` object inside an otherwise open stream. */
+/** An `{"error": …}` event inside an otherwise open stream. */
 export function mapOpenAIStreamError(error: unknown): UpstreamFailure {
-  const e = (typeof error === "object" && error !== null ? error : {}) as Record<string, unknown>;
-  const message = str(e.message) ?? (typeof error === "string" ? error : "upstream reported an error mid-stream");
-  const code = str(e.code) ?? str(e.type);
+  const parsed = streamErrorSchema.safeParse(error);
+  const data = parsed.success ? parsed.data : undefined;
+  const e = typeof data === "object" ? data : undefined;
+  const message = e?.message ?? (typeof data === "string" ? data : "upstream reported an error mid-stream");
+  const code = e?.code ?? e?.type;
   if (code === "context_length_exceeded") return { kind: "context-length", message };
   if (code === "content_filter" || code === "content_policy_violation") return { kind: "blocked", message, categories: [] };
   return { kind: "stream-error", message, code };
-}
-
-function str(v: unknown): string | undefined {
-  if (typeof v === "string" && v.length > 0) return v;
-  if (typeof v === "number") return String(v);
-  return undefined;
 }
