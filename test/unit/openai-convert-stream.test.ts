@@ -148,3 +148,25 @@ describe("convertOpenAIStream: edge events", () => {
     expect(out.failure).toEqual(failure);
   });
 });
+
+describe("convertOpenAIStream: the wire schema", () => {
+  const run = (text: string) => chunksOf([bytes(text)]);
+  const event = (chunk: Record<string, unknown>) => `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 1, model: "m", ...chunk })}\n\n`;
+
+  it("reports a chunk whose typed fields do not fit, and goes on", async () => {
+    const out = await run(event({ choices: [{ index: 0, delta: { content: 42 } }] }) + event({ choices: [{ index: 0, delta: { content: "ok" }, finish_reason: "stop" }] }));
+    expect(out.malformed).toEqual([expect.stringContaining("choices.0.delta.content")]);
+    expect(contentOf(out.chunks)).toBe("ok");
+  });
+
+  it("reads nulls hosts send for absent fields", async () => {
+    const out = await run(event({ choices: [{ index: 0, delta: { role: null, content: "a", tool_calls: null }, finish_reason: null }], usage: null, system_fingerprint: null }));
+    expect(out.malformed).toEqual([]);
+    expect(contentOf(out.chunks)).toBe("a");
+  });
+
+  it("folds a finish reason outside OpenAI's list into stop", async () => {
+    const out = await run(event({ choices: [{ index: 0, delta: {}, finish_reason: "eos" }] }));
+    expect(out.chunks[0]!.choices[0]!.finish_reason).toBe("stop");
+  });
+});
