@@ -17,7 +17,10 @@ export function parseDataUrl(url: string): DataUrl | undefined {
   if (!url.startsWith("data:")) return undefined;
   const comma = url.indexOf(",");
   if (comma < 0) return undefined;
-  const meta = url.slice(5, comma).split(";").map((s) => s.trim());
+  const meta = url
+    .slice(5, comma)
+    .split(";")
+    .map((s) => s.trim());
   return {
     mimeType: (meta[0] ?? "").toLowerCase(),
     base64: meta.slice(1).some((m) => m.toLowerCase() === "base64"),

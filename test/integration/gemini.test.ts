@@ -38,7 +38,15 @@ async function geminiCalls(modelSubstring: string, t: string): Promise<LogEntry[
 function visionRequest(t: string, extra: Json = {}): Json {
   return {
     model: "mana/vision",
-    messages: [{ role: "user", content: [{ type: "text", text: `What is in this picture? (${t})` }, { type: "image_url", image_url: { url: PNG } }] }],
+    messages: [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: `What is in this picture? (${t})` },
+          { type: "image_url", image_url: { url: PNG } },
+        ],
+      },
+    ],
     ...extra,
   };
 }
@@ -86,7 +94,15 @@ describe("mana/vision with Ollama down answers from Gemini", () => {
     const t = tag();
     const res = await postWith(OLLAMA_DOWN, "/v1/chat/completions", {
       model: "mana/vision",
-      messages: [{ role: "user", content: [{ type: "text", text: t }, { type: "image_url", image_url: { url: "http://insecure.example/cat.png" } }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: t },
+            { type: "image_url", image_url: { url: "http://insecure.example/cat.png" } },
+          ],
+        },
+      ],
     });
     expect(res.headers.get("x-mana-llm-attempts")).toContain("google/gemini-2.5-flash=incapable");
     expect(await geminiCalls("gemini-2.5-flash", t)).toEqual([]);
@@ -116,7 +132,12 @@ describe("tool calls keep their thought signature across turns", () => {
     const message = turn1.choices[0]!.message;
     expect(message.content).toBeNull();
     expect(message.tool_calls).toEqual([
-      { id: expect.stringMatching(/^call_/), type: "function", function: { name: "get_weather", arguments: '{"city":"Paris","unit":"c"}' }, extra_content: { google: { thought_signature: expect.any(String) } } },
+      {
+        id: expect.stringMatching(/^call_/),
+        type: "function",
+        function: { name: "get_weather", arguments: '{"city":"Paris","unit":"c"}' },
+        extra_content: { google: { thought_signature: expect.any(String) } },
+      },
     ]);
     const toolCall = message.tool_calls![0]!;
     const signature = (toolCall.extra_content as { google: { thought_signature: string } }).google.thought_signature;
@@ -175,7 +196,13 @@ describe("tool calls keep their thought signature across turns", () => {
 
   it("an orphan tool message is a 400 before anything is sent", async () => {
     const t = tag();
-    const res = await postJson("/v1/chat/completions", { model: `google/tools@${t}`, messages: [{ role: "user", content: "hi" }, { role: "tool", tool_call_id: "call_nobody", content: "x" }] });
+    const res = await postJson("/v1/chat/completions", {
+      model: `google/tools@${t}`,
+      messages: [
+        { role: "user", content: "hi" },
+        { role: "tool", tool_call_id: "call_nobody", content: "x" },
+      ],
+    });
     expect(res.status).toBe(400);
     expect((await errorOf(res)).param).toBe("messages[1].tool_call_id");
     expect(await fakeLog("geminiFakeUrl", `tools@${t}`)).toEqual([]);
@@ -185,7 +212,10 @@ describe("tool calls keep their thought signature across turns", () => {
 describe("finish reasons and policy blocks", () => {
   it("SAFETY → 422 naming the category, and the chain does not fall back", async () => {
     const t = tag();
-    const res = await postWith(isolated("gsafe", [`google/safety:HARM_CATEGORY_HARASSMENT@${t}`, `groq/ok@${t}`]), "/v1/chat/completions", { model: "mana/t", messages: [{ role: "user", content: "hi" }] });
+    const res = await postWith(isolated("gsafe", [`google/safety:HARM_CATEGORY_HARASSMENT@${t}`, `groq/ok@${t}`]), "/v1/chat/completions", {
+      model: "mana/t",
+      messages: [{ role: "user", content: "hi" }],
+    });
     expect(res.status).toBe(422);
     const error = await errorOf(res);
     expect(error.code).toBe("content_blocked");
@@ -253,7 +283,10 @@ describe("errors and rate limits", () => {
 
   it("a short RetryInfo delay earns one same-entry retry", async () => {
     const t = tag();
-    const res = await postWith(isolated("grate2", [`grate2/resource-exhausted:1s:once@${t}`, `groq/ok@${t}`]), "/v1/chat/completions", { model: "mana/t", messages: [{ role: "user", content: "hi" }] });
+    const res = await postWith(isolated("grate2", [`grate2/resource-exhausted:1s:once@${t}`, `groq/ok@${t}`]), "/v1/chat/completions", {
+      model: "mana/t",
+      messages: [{ role: "user", content: "hi" }],
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("x-mana-llm-resolved")).toBe(`grate2/resource-exhausted:1s:once@${t}`);
     expect(await fakeLog("geminiFakeUrl", t)).toHaveLength(2);
@@ -356,13 +389,7 @@ describe("embeddings, models and probe", () => {
 
   it("listModels pages through GET /models and names models google/<id>", async () => {
     const models = await geminiAdapter.listModels(provider(), AbortSignal.timeout(3000));
-    expect(models.map((m) => m.id)).toEqual([
-      "google/gemini-2.5-flash",
-      "google/gemini-2.5-pro",
-      "google/gemini-3-flash-preview",
-      "google/text-embedding-004",
-      "google/gemini-embedding-001",
-    ]);
+    expect(models.map((m) => m.id)).toEqual(["google/gemini-2.5-flash", "google/gemini-2.5-pro", "google/gemini-3-flash-preview", "google/text-embedding-004", "google/gemini-embedding-001"]);
   });
 
   it("probe: alive; a rejected key is misconfiguration; a closed port is down", async () => {

@@ -4,7 +4,7 @@
  * headers that reach a tunnelled GPU. Model names pick the fake's behaviour (`@<tag>`
  * keeps each test's log and state apart; `family+fault` gives a real family a fault).
  */
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { beforeEach, describe, expect, inject, it } from "vitest";
@@ -181,14 +181,16 @@ describe("structured output and images", () => {
     expect(sentBody(entry).format).toEqual(schema);
   });
 
-  it("json_object → format \"json\", and a ```json fence around the answer is stripped (JSON and SSE)", async () => {
+  it('json_object → format "json", and a ```json fence around the answer is stripped (JSON and SSE)', async () => {
     const t = tag();
     const request = chat(`ollama/qwen2.5:7b+fenced@${t}`, { response_format: { type: "json_object" } });
     const res = await postJson("/v1/chat/completions", request);
     const content = completion(await res.text()).choices[0]!.message.content!;
     expect(JSON.parse(content)).toEqual({ answer: `Hello from ollama qwen2.5:7b+fenced@${t}` });
     const streamed = await postJson("/v1/chat/completions", { ...request, stream: true });
-    const text = chunksOf(await sseEvents(streamed)).map((c) => c.choices[0]?.delta.content ?? "").join("");
+    const text = chunksOf(await sseEvents(streamed))
+      .map((c) => c.choices[0]?.delta.content ?? "")
+      .join("");
     expect(text).toBe(content);
     const log = await ollamaLog(t);
     expect(log.map((e) => sentBody(e).format)).toEqual(["json", "json"]);
@@ -198,7 +200,15 @@ describe("structured output and images", () => {
     const t = tag();
     const res = await postJson("/v1/chat/completions", {
       model: `ollama/llava:7b@${t}`,
-      messages: [{ role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: `data:image/png;base64,${PNG_B64}` } }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is this?" },
+            { type: "image_url", image_url: { url: `data:image/png;base64,${PNG_B64}` } },
+          ],
+        },
+      ],
     });
     expect(res.status).toBe(200);
     const [entry] = await ollamaLog(t);
@@ -207,7 +217,18 @@ describe("structured output and images", () => {
 
   it("an http image URL skips Ollama and the next entry answers", async () => {
     const t = tag();
-    const body = { model: "mana/t", messages: [{ role: "user", content: [{ type: "text", text: "?" }, { type: "image_url", image_url: { url: "https://example.com/cat.png" } }] }] };
+    const body = {
+      model: "mana/t",
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "?" },
+            { type: "image_url", image_url: { url: "https://example.com/cat.png" } },
+          ],
+        },
+      ],
+    };
     const { res } = await send({ ALIASES_YAML: chainYaml([`ollama/llava:7b@${t}`, `openrouter/ok@${t}`]) }, "/v1/chat/completions", body);
     expect(res.status).toBe(200);
     expect(res.headers.get("x-mana-llm-resolved")).toBe(`openrouter/ok@${t}`);

@@ -42,7 +42,18 @@ describe("buildGeminiChatRequest: messages", () => {
 
   it("text and data-URL images become text and inlineData parts, in order", () => {
     const out = buildGeminiChatRequest(
-      req({ messages: [{ role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: PNG, detail: "high" } }, { type: "image_url", image_url: "data:image/jpeg;base64,/9j/4AAQ" }] }] }),
+      req({
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "What is this?" },
+              { type: "image_url", image_url: { url: PNG, detail: "high" } },
+              { type: "image_url", image_url: "data:image/jpeg;base64,/9j/4AAQ" },
+            ],
+          },
+        ],
+      }),
       "gemini-2.5-flash",
     );
     expect(out.contents).toEqual([
@@ -53,7 +64,9 @@ describe("buildGeminiChatRequest: messages", () => {
   it("an https image URL with a known type → fileData; an http one is incapable", () => {
     const out = buildGeminiChatRequest(req({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://cdn.example.com/cat.webp" } }] }] }), "gemini-2.5-flash");
     expect(out.contents[0]!.parts).toEqual([{ fileData: { mimeType: "image/webp", fileUri: "https://cdn.example.com/cat.webp" } }]);
-    expect(failureOf(() => buildGeminiChatRequest(req({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "http://x.test/a.png" } }] }] }), "gemini-2.5-flash"))).toMatchObject({
+    expect(
+      failureOf(() => buildGeminiChatRequest(req({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "http://x.test/a.png" } }] }] }), "gemini-2.5-flash")),
+    ).toMatchObject({
       kind: "incapable",
       message: expect.stringContaining("https"),
     });
@@ -95,13 +108,31 @@ describe("buildGeminiChatRequest: messages", () => {
   });
 
   it("an orphan tool message is a 400 naming the message, not silently dropped", () => {
-    const failure = failureOf(() => buildGeminiChatRequest(req({ messages: [{ role: "user", content: "hi" }, { role: "tool", tool_call_id: "call_zz", content: "x" }] }), "gemini-2.5-flash"));
+    const failure = failureOf(() =>
+      buildGeminiChatRequest(
+        req({
+          messages: [
+            { role: "user", content: "hi" },
+            { role: "tool", tool_call_id: "call_zz", content: "x" },
+          ],
+        }),
+        "gemini-2.5-flash",
+      ),
+    );
     expect(failure).toMatchObject({ kind: "http", status: 400, param: "messages[1].tool_call_id", message: expect.stringContaining("call_zz") });
   });
 
   it("tool call arguments that are not a JSON object are a 400 naming the field", () => {
     const failure = failureOf(() =>
-      buildGeminiChatRequest(req({ messages: [{ role: "user", content: "hi" }, { role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "[1,2]" } }] }] }), "gemini-2.5-flash"),
+      buildGeminiChatRequest(
+        req({
+          messages: [
+            { role: "user", content: "hi" },
+            { role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "[1,2]" } }] },
+          ],
+        }),
+        "gemini-2.5-flash",
+      ),
     );
     expect(failure).toMatchObject({ kind: "http", status: 400, param: "messages[1].tool_calls[0].function.arguments" });
   });
@@ -111,7 +142,15 @@ describe("buildGeminiChatRequest: messages", () => {
   });
 
   it("Gemma gets its system text at the head of the first user turn", () => {
-    const out = buildGeminiChatRequest(req({ messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }] }), "gemma-3-27b-it");
+    const out = buildGeminiChatRequest(
+      req({
+        messages: [
+          { role: "system", content: "Be brief." },
+          { role: "user", content: "Hi" },
+        ],
+      }),
+      "gemma-3-27b-it",
+    );
     expect(out.systemInstruction).toBeUndefined();
     expect(out.contents).toEqual([{ role: "user", parts: [{ text: "Be brief." }, { text: "Hi" }] }]);
   });
@@ -168,13 +207,18 @@ describe("buildGeminiChatRequest: tools and generation config", () => {
     ["auto", { mode: "AUTO" }],
     ["none", { mode: "NONE" }],
     ["required", { mode: "ANY" }],
-    [{ type: "function", function: { name: "now" } }, { mode: "ANY", allowedFunctionNames: ["now"] }],
+    [
+      { type: "function", function: { name: "now" } },
+      { mode: "ANY", allowedFunctionNames: ["now"] },
+    ],
   ])("tool_choice %j → functionCallingConfig %j", (choice, expected) => {
     expect(buildGeminiChatRequest(req({ messages: [{ role: "user", content: "hi" }], tools, tool_choice: choice }), "gemini-2.5-flash").toolConfig).toEqual({ functionCallingConfig: expected });
   });
 
   it("tool_choice naming an unknown function is a 400", () => {
-    expect(failureOf(() => buildGeminiChatRequest(req({ messages: [{ role: "user", content: "hi" }], tools, tool_choice: { type: "function", function: { name: "nope" } } }), "gemini-2.5-flash"))).toMatchObject({
+    expect(
+      failureOf(() => buildGeminiChatRequest(req({ messages: [{ role: "user", content: "hi" }], tools, tool_choice: { type: "function", function: { name: "nope" } } }), "gemini-2.5-flash")),
+    ).toMatchObject({
       kind: "http",
       status: 400,
       param: "tool_choice",
@@ -195,7 +239,9 @@ describe("buildGeminiChatRequest: tools and generation config", () => {
   });
 
   it("response_format json_object → responseMimeType; json_schema → + sanitised responseSchema", () => {
-    expect(buildGeminiChatRequest(req({ messages: [{ role: "user", content: "hi" }], response_format: { type: "json_object" } }), "m").generationConfig).toEqual({ responseMimeType: "application/json" });
+    expect(buildGeminiChatRequest(req({ messages: [{ role: "user", content: "hi" }], response_format: { type: "json_object" } }), "m").generationConfig).toEqual({
+      responseMimeType: "application/json",
+    });
     const out = buildGeminiChatRequest(
       req({
         messages: [{ role: "user", content: "hi" }],
@@ -204,7 +250,13 @@ describe("buildGeminiChatRequest: tools and generation config", () => {
           json_schema: {
             name: "person",
             strict: true,
-            schema: { $schema: "https://json-schema.org/draft/2020-12/schema", type: "object", properties: { name: { type: "string" }, age: { type: ["integer", "null"] } }, required: ["name", "age"], additionalProperties: false },
+            schema: {
+              $schema: "https://json-schema.org/draft/2020-12/schema",
+              type: "object",
+              properties: { name: { type: "string" }, age: { type: ["integer", "null"] } },
+              required: ["name", "age"],
+              additionalProperties: false,
+            },
           },
         },
       }),

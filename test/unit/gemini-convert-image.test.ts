@@ -39,12 +39,30 @@ describe("geminiIncapability", () => {
   const req = (body: Record<string, unknown>) => chatRequestSchema.parse(body);
 
   it("names the message holding an image Gemini cannot take", () => {
-    const why = geminiIncapability(req({ messages: [{ role: "user", content: "hi" }, { role: "user", content: [{ type: "image_url", image_url: { url: "http://x.test/a.png" } }] }] }), "gemini-2.5-flash");
+    const why = geminiIncapability(
+      req({
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "user", content: [{ type: "image_url", image_url: { url: "http://x.test/a.png" } }] },
+        ],
+      }),
+      "gemini-2.5-flash",
+    );
     expect(why).toMatch(/^messages\[1\]: .*https/);
   });
 
   it("images in a system message are incapable", () => {
-    expect(geminiIncapability(req({ messages: [{ role: "system", content: [{ type: "image_url", image_url: "data:image/png;base64,AA==" }] }, { role: "user", content: "hi" }] }), "gemini-2.5-flash")).toMatch(/messages\[0\]/);
+    expect(
+      geminiIncapability(
+        req({
+          messages: [
+            { role: "system", content: [{ type: "image_url", image_url: "data:image/png;base64,AA==" }] },
+            { role: "user", content: "hi" },
+          ],
+        }),
+        "gemini-2.5-flash",
+      ),
+    ).toMatch(/messages\[0\]/);
   });
 
   it("Gemma with tools is incapable; a plain Gemini request with a data-URL image is fine", () => {

@@ -22,7 +22,6 @@ const run = (parts: Uint8Array[]) => {
   return collect((body, onMalformed) => convertGeminiStream(body, { ...OPTS, newToolCallId: () => `call_${++callIds}`, onMalformed }), parts);
 };
 
-
 const FIXTURES: Record<string, string> = {
   "text-stream.sse": textStream,
   "function-call.sse": functionCall,
@@ -58,11 +57,7 @@ describe("Gemini SSE fixtures convert to the expected chunks", () => {
     const { chunks, failure, malformed } = await run([bytes(textStream)]);
     expect(failure).toBeUndefined();
     expect(malformed).toEqual([]);
-    expect(chunks.map((c) => c.choices[0]!.delta)).toEqual([
-      { role: "assistant", content: "Grüße aus Zürich" },
-      { content: " — das Wetter ist schön 🌤️, " },
-      { content: "日本語も大丈夫です。" },
-    ]);
+    expect(chunks.map((c) => c.choices[0]!.delta)).toEqual([{ role: "assistant", content: "Grüße aus Zürich" }, { content: " — das Wetter ist schön 🌤️, " }, { content: "日本語も大丈夫です。" }]);
     expect(chunks.map((c) => c.choices[0]!.finish_reason)).toEqual([null, null, "stop"]);
     expect(chunks.slice(0, 2).every((c) => c.usage === undefined)).toBe(true);
     expect(chunks[2]!.usage).toEqual({ prompt_tokens: 9, completion_tokens: 63, total_tokens: 72 });
@@ -127,11 +122,7 @@ describe("Gemini SSE fixtures convert to the expected chunks", () => {
   it("thought parts are reasoning, not content; the empty signed tail still finishes", async () => {
     const { chunks, failure } = await run([bytes(thinking)]);
     expect(failure).toBeUndefined();
-    expect(chunks.map((c) => c.choices[0]!.delta)).toEqual([
-      { role: "assistant", reasoning: "**Considering the question**\nThe user asks for a sum." },
-      { content: "2 + 2 = 4" },
-      {},
-    ]);
+    expect(chunks.map((c) => c.choices[0]!.delta)).toEqual([{ role: "assistant", reasoning: "**Considering the question**\nThe user asks for a sum." }, { content: "2 + 2 = 4" }, {}]);
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe("stop");
     expect(chunks.at(-1)!.usage).toEqual({ prompt_tokens: 8, completion_tokens: 41, total_tokens: 49 });
   });
@@ -190,7 +181,11 @@ describe("convertGeminiEvent edge cases", () => {
     const { chunks, error } = generateContentToChunks(generateContent, OPTS);
     expect(error).toBeUndefined();
     expect(chunks).toEqual([
-      { ...base(), choices: [{ index: 0, delta: { role: "assistant", content: "A red square on a white background." }, finish_reason: "stop" }], usage: { prompt_tokens: 266, completion_tokens: 35, total_tokens: 301 } },
+      {
+        ...base(),
+        choices: [{ index: 0, delta: { role: "assistant", content: "A red square on a white background." }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 266, completion_tokens: 35, total_tokens: 301 },
+      },
     ]);
   });
 

@@ -3,15 +3,36 @@ import { toGeminiSchema } from "../../src/providers/gemini/sanitize-schema";
 
 /** Every key Gemini's Schema message defines; anything else is a 400 upstream. */
 const GEMINI_KEYS = new Set([
-  "type", "format", "title", "description", "nullable", "enum", "maxItems", "minItems", "properties", "required",
-  "minProperties", "maxProperties", "minLength", "maxLength", "pattern", "example", "anyOf", "propertyOrdering",
-  "default", "items", "minimum", "maximum",
+  "type",
+  "format",
+  "title",
+  "description",
+  "nullable",
+  "enum",
+  "maxItems",
+  "minItems",
+  "properties",
+  "required",
+  "minProperties",
+  "maxProperties",
+  "minLength",
+  "maxLength",
+  "pattern",
+  "example",
+  "anyOf",
+  "propertyOrdering",
+  "default",
+  "items",
+  "minimum",
+  "maximum",
 ]);
 
 function foreignKeys(schema: unknown, at = "$"): string[] {
   if (typeof schema !== "object" || schema === null) return [];
   const s = schema as Record<string, unknown>;
-  const bad = Object.keys(s).filter((k) => !GEMINI_KEYS.has(k)).map((k) => `${at}.${k}`);
+  const bad = Object.keys(s)
+    .filter((k) => !GEMINI_KEYS.has(k))
+    .map((k) => `${at}.${k}`);
   for (const [name, sub] of Object.entries((s.properties as Record<string, unknown>) ?? {})) bad.push(...foreignKeys(sub, `${at}.properties.${name}`));
   if (s.items) bad.push(...foreignKeys(s.items, `${at}.items`));
   for (const [i, sub] of ((s.anyOf as unknown[]) ?? []).entries()) bad.push(...foreignKeys(sub, `${at}.anyOf[${i}]`));
@@ -77,7 +98,10 @@ describe("toGeminiSchema", () => {
 
   it("allOf merges properties and required", () => {
     expect(
-      toGeminiSchema({ allOf: [{ type: "object", properties: { a: { type: "string" } }, required: ["a"] }, { $ref: "#/$defs/B" }], $defs: { B: { properties: { b: { type: "number" } }, required: ["b"] } } }),
+      toGeminiSchema({
+        allOf: [{ type: "object", properties: { a: { type: "string" } }, required: ["a"] }, { $ref: "#/$defs/B" }],
+        $defs: { B: { properties: { b: { type: "number" } }, required: ["b"] } },
+      }),
     ).toEqual({ type: "OBJECT", properties: { a: { type: "STRING" }, b: { type: "NUMBER" } }, required: ["a", "b"] });
   });
 

@@ -80,18 +80,13 @@ describe("buildOllamaChatRequest", () => {
       {
         role: "assistant",
         content: "",
-        tool_calls: [
-          { function: { name: "get_weather", arguments: { city: "Köln" } } },
-          { function: { name: "get_time", arguments: {} } },
-        ],
+        tool_calls: [{ function: { name: "get_weather", arguments: { city: "Köln" } } }, { function: { name: "get_time", arguments: {} } }],
       },
       { role: "tool", content: '{"temp": 21}', tool_name: "get_weather" },
       { role: "tool", content: "10:02", tool_name: "get_time" },
       { role: "tool", content: "?" },
     ]);
-    expect(body.tools).toEqual([
-      { type: "function", function: { name: "get_weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } } } } },
-    ]);
+    expect(body.tools).toEqual([{ type: "function", function: { name: "get_weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }]);
   });
 
   it("does not offer tools when tool_choice is none", () => {
@@ -100,7 +95,7 @@ describe("buildOllamaChatRequest", () => {
     expect(buildOllamaChatRequest(req({ tools, tool_choice: "auto" }), "qwen2.5:7b").tools).toHaveLength(1);
   });
 
-  it("maps response_format: json_object → \"json\", json_schema → the inner schema", () => {
+  it('maps response_format: json_object → "json", json_schema → the inner schema', () => {
     const schema = { type: "object", properties: { city: { type: "string" } }, required: ["city"] };
     expect(buildOllamaChatRequest(req({ response_format: { type: "json_object" } }), "m").format).toBe("json");
     expect(buildOllamaChatRequest(req({ response_format: { type: "json_schema", json_schema: { name: "city", schema, strict: true } } }), "m").format).toEqual(schema);

@@ -7,10 +7,22 @@ const req = (body: Record<string, unknown>): ChatRequest => chatRequestSchema.pa
 const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }];
 
 describe("supportsTools", () => {
-  it.each(["qwen2.5:7b", "qwen2.5-coder:14b", "qwen3:8b", "llama3.1:8b", "llama3.2", "llama3.3:70b-instruct-q4_K_M", "mistral:7b", "mistral-nemo", "mixtral:8x7b", "command-r:35b", "command-r-plus", "firefunction-v2:70b", "registry.ollama.ai/library/qwen2.5:7b", "QWEN2.5:7B"])(
-    "%s takes tools",
-    (model) => expect(supportsTools(model)).toBe(true),
-  );
+  it.each([
+    "qwen2.5:7b",
+    "qwen2.5-coder:14b",
+    "qwen3:8b",
+    "llama3.1:8b",
+    "llama3.2",
+    "llama3.3:70b-instruct-q4_K_M",
+    "mistral:7b",
+    "mistral-nemo",
+    "mixtral:8x7b",
+    "command-r:35b",
+    "command-r-plus",
+    "firefunction-v2:70b",
+    "registry.ollama.ai/library/qwen2.5:7b",
+    "QWEN2.5:7B",
+  ])("%s takes tools", (model) => expect(supportsTools(model)).toBe(true));
 
   it.each(["gemma3:12b", "gemma2:9b", "llava:7b", "llama3:8b", "llama2", "phi3:mini", "nomic-embed-text", "llama3.2-vision:11b", "mistral-openorca", "qwen2.5vl:7b", "mistrallite", "codellama:7b"])(
     "%s does not",
@@ -32,7 +44,17 @@ describe("ollamaIncapability", () => {
   });
 
   it("refuses an http(s) image URL", () => {
-    const r = req({ messages: [{ role: "user", content: [{ type: "text", text: "?" }, { type: "image_url", image_url: { url: "https://example.com/cat.png" } }] }] });
+    const r = req({
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "?" },
+            { type: "image_url", image_url: { url: "https://example.com/cat.png" } },
+          ],
+        },
+      ],
+    });
     expect(ollamaIncapability(r, "llava:7b")).toMatch(/image URLs/);
   });
 

@@ -5,8 +5,7 @@ import notFound from "../fixtures/ollama/error-model-not-found.json";
 import noTools from "../fixtures/ollama/error-no-tools.json";
 
 const NOW = Date.parse("2025-11-20T12:00:00Z");
-const map = (status: number, body: unknown, retryAfter: string | null = null) =>
-  mapOllamaError(status, typeof body === "string" ? body : JSON.stringify(body), retryAfter, NOW);
+const map = (status: number, body: unknown, retryAfter: string | null = null) => mapOllamaError(status, typeof body === "string" ? body : JSON.stringify(body), retryAfter, NOW);
 
 describe("mapOllamaError", () => {
   it("404 model not found → model-not-found (entry-specific, not an outage)", () => {

@@ -5,8 +5,8 @@ import tags from "../fixtures/ollama/tags.json";
 describe("parseOllamaTags", () => {
   it("lists models as <provider>/<name> with created from modified_at", () => {
     expect(parseOllamaTags(tags, "ollama")).toEqual([
-      { id: "ollama/qwen2.5:7b", object: "model", created: Date.parse("2025-10-02T16:21:47.390Z") / 1000 | 0, owned_by: "ollama" },
-      { id: "ollama/gemma3:12b", object: "model", created: Date.parse("2025-09-14T07:05:12.118Z") / 1000 | 0, owned_by: "ollama" },
+      { id: "ollama/qwen2.5:7b", object: "model", created: (Date.parse("2025-10-02T16:21:47.390Z") / 1000) | 0, owned_by: "ollama" },
+      { id: "ollama/gemma3:12b", object: "model", created: (Date.parse("2025-09-14T07:05:12.118Z") / 1000) | 0, owned_by: "ollama" },
       { id: "ollama/nomic-embed-text:latest", object: "model", created: Date.parse("2025-08-30T12:00:00Z") / 1000, owned_by: "ollama" },
     ]);
   });

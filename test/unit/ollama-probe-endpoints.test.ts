@@ -32,10 +32,9 @@ describe("ollamaHeaders", () => {
   });
 
   it("sends the Access service token and the bearer key when configured, never an Origin", () => {
-    const h = ollamaHeaders(
-      provider({ apiKey: "ollama-key", headers: { "CF-Access-Client-Id": "id.access", "CF-Access-Client-Secret": "s3cret", Origin: "https://evil.example" } }),
-      { Accept: "application/json" },
-    );
+    const h = ollamaHeaders(provider({ apiKey: "ollama-key", headers: { "CF-Access-Client-Id": "id.access", "CF-Access-Client-Secret": "s3cret", Origin: "https://evil.example" } }), {
+      Accept: "application/json",
+    });
     expect(h).toEqual({ Accept: "application/json", "CF-Access-Client-Id": "id.access", "CF-Access-Client-Secret": "s3cret", Authorization: "Bearer ollama-key" });
   });
 });

@@ -28,20 +28,13 @@ describe("createJsonFenceStripper", () => {
   it.each([
     ['```json\n{"a": 1}\n```', '{"a": 1}'],
     ['```JSON\n{"a": 1}\n```\n', '{"a": 1}'],
-    ['  ```\n[1, 2]\n```  ', "[1, 2]"],
+    ["  ```\n[1, 2]\n```  ", "[1, 2]"],
     ['```json \r\n{"a": 1}\r\n```', '{"a": 1}'],
   ])("strips the fence around %j", (answer, expected) => {
     expect(atEverySplit(answer)).toBe(expected);
   });
 
-  it.each([
-    '{"a": 1}',
-    '  {"a": "```"}  ',
-    "```python\nprint(1)\n```",
-    "``",
-    "",
-    'Here you go: ```json\n{"a": 1}\n```',
-  ])("leaves %j untouched", (answer) => {
+  it.each(['{"a": 1}', '  {"a": "```"}  ', "```python\nprint(1)\n```", "``", "", 'Here you go: ```json\n{"a": 1}\n```'])("leaves %j untouched", (answer) => {
     expect(atEverySplit(answer)).toBe(answer);
   });
 

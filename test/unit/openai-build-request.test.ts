@@ -22,10 +22,7 @@ describe("buildOpenAIChatRequest", () => {
   });
 
   it("drops the client's n and stream_options", () => {
-    const body = buildOpenAIChatRequest(
-      request({ model: "groq/x", messages: [{ role: "user", content: "hi" }], n: 1, stream: true, stream_options: { include_usage: false, extra: 1 } }),
-      "x",
-    );
+    const body = buildOpenAIChatRequest(request({ model: "groq/x", messages: [{ role: "user", content: "hi" }], n: 1, stream: true, stream_options: { include_usage: false, extra: 1 } }), "x");
     expect(body).not.toHaveProperty("n");
     expect(body.stream_options).toEqual({ include_usage: true });
   });

@@ -55,8 +55,18 @@ describe("convertOpenAIStream over decodeSse: recorded streams", () => {
     expect(out.failure).toBeUndefined();
     const deltas = out.chunks.flatMap((c) => c.choices.flatMap((ch) => ch.delta.tool_calls ?? []));
     expect(deltas.map((d) => d.index)).toEqual([0, 0, 0, 1, 1]);
-    expect(deltas.filter((d) => d.index === 0).map((d) => d.function?.arguments ?? "").join("")).toBe('{"city": "Zürich"}');
-    expect(deltas.filter((d) => d.index === 1).map((d) => d.function?.arguments ?? "").join("")).toBe('{"tz": "Europe/Zurich"}');
+    expect(
+      deltas
+        .filter((d) => d.index === 0)
+        .map((d) => d.function?.arguments ?? "")
+        .join(""),
+    ).toBe('{"city": "Zürich"}');
+    expect(
+      deltas
+        .filter((d) => d.index === 1)
+        .map((d) => d.function?.arguments ?? "")
+        .join(""),
+    ).toBe('{"tz": "Europe/Zurich"}');
     expect(deltas[0]).toMatchObject({ id: "call_Zr1kW3", type: "function", function: { name: "get_weather" } });
     expect(out.chunks.at(-2)!.choices[0]!.finish_reason).toBe("tool_calls");
     expect(out.chunks.at(-1)!.usage).toEqual({ prompt_tokens: 82, completion_tokens: 41, total_tokens: 123 });

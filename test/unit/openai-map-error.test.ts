@@ -114,12 +114,7 @@ describe("mapOpenAIError: returned to the client", () => {
 
 describe("mapOpenAIError: provider shapes", () => {
   it("reads Groq's {error: {message, type, code}}", () => {
-    const f = mapOpenAIError(
-      400,
-      body({ message: "`messages.0.content` must be a string", type: "invalid_request_error", code: "invalid_request_error", param: "messages.0.content" }),
-      null,
-      NOW,
-    );
+    const f = mapOpenAIError(400, body({ message: "`messages.0.content` must be a string", type: "invalid_request_error", code: "invalid_request_error", param: "messages.0.content" }), null, NOW);
     expect(f).toEqual({ kind: "http", status: 400, code: "invalid_request_error", message: "`messages.0.content` must be a string", param: "messages.0.content" });
   });
 
@@ -133,7 +128,7 @@ describe("mapOpenAIError: provider shapes", () => {
     expect(f).toMatchObject({ kind: "http", status: 402, message: "Insufficient credits" });
   });
 
-  it("reads {error: \"string\"}", () => {
+  it('reads {error: "string"}', () => {
     expect(mapOpenAIError(400, body("model is required"), null, NOW)).toEqual({ kind: "http", status: 400, code: undefined, message: "model is required", param: undefined });
   });
 

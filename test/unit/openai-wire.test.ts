@@ -15,7 +15,13 @@ const failureOf = (fn: () => unknown) => {
 
 describe("parseOpenAIEmbedResponse", () => {
   it("orders the vectors by index and reads the usage", () => {
-    const json = { data: [{ index: 1, embedding: [2] }, { index: 0, embedding: [1] }], usage: { prompt_tokens: 4, total_tokens: 4 } };
+    const json = {
+      data: [
+        { index: 1, embedding: [2] },
+        { index: 0, embedding: [1] },
+      ],
+      usage: { prompt_tokens: 4, total_tokens: 4 },
+    };
     expect(parseOpenAIEmbedResponse(json, 2)).toEqual({ vectors: [[1], [2]], usage: { prompt_tokens: 4, total_tokens: 4 } });
   });
 

@@ -83,10 +83,7 @@ function convertMessages(messages: readonly ChatMessage[], model: string): { con
       case "tool": {
         const name = callNames.get(msg.tool_call_id);
         if (!name) {
-          throw badRequest(
-            `messages[${i}] is a tool result for tool_call_id "${msg.tool_call_id}", which no earlier assistant message called`,
-            `messages[${i}].tool_call_id`,
-          );
+          throw badRequest(`messages[${i}] is a tool result for tool_call_id "${msg.tool_call_id}", which no earlier assistant message called`, `messages[${i}].tool_call_id`);
         }
         push("user", [{ functionResponse: { name, response: toolResponse(textOnly(msg.content, `messages[${i}].content`)) } }]);
         break;

@@ -152,7 +152,14 @@ function sameUsage(a: Usage, b: Usage | undefined): boolean {
 /** The categories that caused a block: flagged ones, else the highest-rated. */
 export function blockingCategories(ratings: readonly SafetyRating[] | undefined): string[] {
   const list = ratings ?? [];
-  const pick = (keep: (r: SafetyRating) => boolean) => [...new Set(list.filter(keep).map((r) => r.category).filter((c): c is string => !!c))];
+  const pick = (keep: (r: SafetyRating) => boolean) => [
+    ...new Set(
+      list
+        .filter(keep)
+        .map((r) => r.category)
+        .filter((c): c is string => !!c),
+    ),
+  ];
   const flagged = pick((r) => r.blocked === true);
   if (flagged.length > 0) return flagged;
   const high = pick((r) => r.probability === "HIGH");
@@ -163,10 +170,7 @@ export function blockingCategories(ratings: readonly SafetyRating[] | undefined)
  * The upstream body → chunks. A malformed event is reported and skipped; a blocked or
  * failed finish is thrown after the chunks that preceded it.
  */
-export async function* convertGeminiStream(
-  body: ReadableStream<Uint8Array>,
-  opts: GeminiStreamOptions & { onMalformed(detail: string): void },
-): AsyncGenerator<ChatChunk> {
+export async function* convertGeminiStream(body: ReadableStream<Uint8Array>, opts: GeminiStreamOptions & { onMalformed(detail: string): void }): AsyncGenerator<ChatChunk> {
   const state = createGeminiStreamState();
   for await (const message of decodeSse(body)) {
     const data = message.data.trim();

@@ -20,7 +20,11 @@ export function mapGeminiError(status: number, bodyText: string, retryAfterHeade
   const err = parseGoogleError(bodyText);
   const code = err?.status;
   const message = err?.message?.trim() || `HTTP ${status} from Gemini`;
-  const reasons = new Set(detailsOf(err, "ErrorInfo").map((d) => d.reason).filter((r): r is string => typeof r === "string"));
+  const reasons = new Set(
+    detailsOf(err, "ErrorInfo")
+      .map((d) => d.reason)
+      .filter((r): r is string => typeof r === "string"),
+  );
 
   if (status === 429 || code === "RESOURCE_EXHAUSTED") {
     const retryAfterS = retryDelayOf(err) ?? parseRetryAfter(retryAfterHeader, now);

@@ -4,21 +4,9 @@
  * every other reason — including ones Google adds later — is an upstream error, since an
  * answer that stopped for an unknown reason cannot be presented as complete.
  */
-export type GeminiFinish =
-  | { kind: "finish"; reason: "stop" | "length" }
-  | { kind: "blocked"; reason: string }
-  | { kind: "error"; reason: string; message: string };
+export type GeminiFinish = { kind: "finish"; reason: "stop" | "length" } | { kind: "blocked"; reason: string } | { kind: "error"; reason: string; message: string };
 
-const BLOCKED = new Set([
-  "SAFETY",
-  "RECITATION",
-  "PROHIBITED_CONTENT",
-  "SPII",
-  "BLOCKLIST",
-  "IMAGE_SAFETY",
-  "IMAGE_PROHIBITED_CONTENT",
-  "IMAGE_RECITATION",
-]);
+const BLOCKED = new Set(["SAFETY", "RECITATION", "PROHIBITED_CONTENT", "SPII", "BLOCKLIST", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION"]);
 
 const ERRORS: Record<string, string> = {
   MALFORMED_FUNCTION_CALL: "Gemini generated a malformed function call",

@@ -112,7 +112,14 @@ function convert(schema: Json, defs: Json, refDepth: number): GeminiSchema {
 function mapType(raw: unknown): { type?: GeminiSchema["type"] | NonNullable<GeminiSchema["type"]>[]; nullable: boolean } {
   const list = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((t): t is string => typeof t === "string");
   const nullable = list.includes("null");
-  const types = [...new Set(list.filter((t) => t !== "null").map((t) => TYPES[t as keyof typeof TYPES]).filter((t) => t !== undefined))];
+  const types = [
+    ...new Set(
+      list
+        .filter((t) => t !== "null")
+        .map((t) => TYPES[t as keyof typeof TYPES])
+        .filter((t) => t !== undefined),
+    ),
+  ];
   if (types.length === 0) return { nullable };
   if (types.length === 1) return { type: types[0], nullable };
   return { type: types, nullable };
@@ -158,8 +165,9 @@ function mergeAll(parts: Json[]): Json {
   for (const p of parts) {
     for (const [k, v] of Object.entries(p)) {
       if (k === "properties" && isObject(v)) Object.assign(properties, v);
-      else if (k === "required" && Array.isArray(v)) v.forEach((r) => typeof r === "string" && required.add(r));
-      else merged[k] = v;
+      else if (k === "required" && Array.isArray(v)) {
+        for (const r of v) if (typeof r === "string") required.add(r);
+      } else merged[k] = v;
     }
   }
   if (Object.keys(properties).length > 0) merged.properties = properties;

@@ -48,7 +48,7 @@ export interface GeminiSchema {
   example?: unknown;
 }
 
-export interface GeminiFunctionDeclaration {
+interface GeminiFunctionDeclaration {
   name: string;
   description?: string;
   parameters?: GeminiSchema;
@@ -87,9 +87,7 @@ export const responsePartSchema = z.looseObject({
   text: z.string().optional(),
   thought: z.boolean().optional(),
   thoughtSignature: z.string().optional(),
-  functionCall: z
-    .looseObject({ name: z.string(), args: z.record(z.string(), z.unknown()).nullish(), id: z.string().optional() })
-    .optional(),
+  functionCall: z.looseObject({ name: z.string(), args: z.record(z.string(), z.unknown()).nullish(), id: z.string().optional() }).optional(),
 });
 
 export const usageMetadataSchema = z.looseObject({
@@ -117,9 +115,7 @@ export const googleErrorSchema = z.looseObject({
 
 export const generateContentResponseSchema = z.looseObject({
   candidates: z.array(candidateSchema).optional(),
-  promptFeedback: z
-    .looseObject({ blockReason: z.string().optional(), blockReasonMessage: z.string().optional(), safetyRatings: z.array(safetyRatingSchema).optional() })
-    .optional(),
+  promptFeedback: z.looseObject({ blockReason: z.string().optional(), blockReasonMessage: z.string().optional(), safetyRatings: z.array(safetyRatingSchema).optional() }).optional(),
   usageMetadata: usageMetadataSchema.optional(),
   modelVersion: z.string().optional(),
   responseId: z.string().optional(),
@@ -128,16 +124,12 @@ export const generateContentResponseSchema = z.looseObject({
 });
 
 export type GenerateContentResponse = z.infer<typeof generateContentResponseSchema>;
-export type GeminiCandidate = z.infer<typeof candidateSchema>;
 export type SafetyRating = z.infer<typeof safetyRatingSchema>;
 export type UsageMetadata = z.infer<typeof usageMetadataSchema>;
 export type GoogleError = z.infer<typeof googleErrorSchema>;
 
 /** `{"error": {...}}`; a streaming endpoint without alt=sse wraps it in an array. */
-export const errorEnvelopeSchema = z.union([
-  z.looseObject({ error: googleErrorSchema }),
-  z.array(z.looseObject({ error: googleErrorSchema })).min(1),
-]);
+export const errorEnvelopeSchema = z.union([z.looseObject({ error: googleErrorSchema }), z.array(z.looseObject({ error: googleErrorSchema })).min(1)]);
 
 export const modelsPageSchema = z.looseObject({
   models: z

@@ -61,7 +61,8 @@ export function convertMessages(messages: readonly ChatMessage[]): OllamaMessage
         const name = toolNames.get(m.tool_call_id);
         return { role: "tool", content: text, ...(name ? { tool_name: name } : {}) };
       }
-      case "assistant": {
+      default: {
+        // assistant: the last role left.
         const calls = (m.tool_calls ?? []).map((tc) => {
           const args = parseToolArguments(tc.function.arguments);
           if (!args) {
@@ -91,14 +92,14 @@ export function convertOptions(request: ChatRequest): OllamaOptions | undefined 
   return Object.keys(options).length ? options : undefined;
 }
 
-export function convertFormat(request: ChatRequest): OllamaChatRequest["format"] {
+function convertFormat(request: ChatRequest): OllamaChatRequest["format"] {
   const rf = request.response_format;
   if (!rf || rf.type === "text") return undefined;
   if (rf.type === "json_schema" && rf.json_schema.schema) return rf.json_schema.schema;
   return "json";
 }
 
-export function convertTools(request: ChatRequest): OllamaTool[] | undefined {
+function convertTools(request: ChatRequest): OllamaTool[] | undefined {
   // "none" means the model must not call a tool: not offering any is the faithful translation.
   if (!request.tools?.length || request.tool_choice === "none") return undefined;
   return request.tools.map((t) => ({

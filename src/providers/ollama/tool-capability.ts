@@ -5,7 +5,7 @@
  */
 
 /** Model families published with tool support (Ollama's "tools" tag), by base name. */
-export const TOOL_CAPABLE_FAMILIES: readonly string[] = [
+const TOOL_CAPABLE_FAMILIES: readonly string[] = [
   "llama3.1",
   "llama3.2",
   "llama3.3",

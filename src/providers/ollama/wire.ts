@@ -5,7 +5,7 @@
  */
 import * as z from "zod";
 
-export interface OllamaToolCall {
+interface OllamaToolCall {
   /** Newer Ollama releases name their calls; older ones do not. */
   id?: string;
   function: { name: string; arguments: Record<string, unknown> };
@@ -98,7 +98,7 @@ export const tagsResponseSchema = z.looseObject({
 });
 
 /** Ollama reports every error as `{"error": "<text>"}`, on HTTP errors and inside streams. */
-export const errorBodySchema = z.looseObject({ error: z.union([z.string(), z.looseObject({ message: z.string() })]) });
+const errorBodySchema = z.looseObject({ error: z.union([z.string(), z.looseObject({ message: z.string() })]) });
 
 export function errorText(body: unknown): string | undefined {
   const r = errorBodySchema.safeParse(body);

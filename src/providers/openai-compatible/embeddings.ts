@@ -6,7 +6,7 @@ import type { EmbedCall } from "../types";
 import { sendOpenAI } from "./endpoints";
 import { embeddingsResponseSchema } from "./wire";
 
-export function buildOpenAIEmbedRequest(model: string, inputs: string[] | number[][], dimensions?: number): Record<string, unknown> {
+function buildOpenAIEmbedRequest(model: string, inputs: string[] | number[][], dimensions?: number): Record<string, unknown> {
   return { model, input: inputs, encoding_format: "float", ...(dimensions !== undefined ? { dimensions } : {}) };
 }
 

@@ -16,8 +16,7 @@ export function mapOpenAIError(status: number, bodyText: string, retryAfter: str
   // Groq answers a request larger than the entry's tokens-per-minute allowance with 413
   // rate_limit_exceeded: this entry can never take it (waiting won't help), another entry may.
   if (status === 413 && code === "rate_limit_exceeded") return { kind: "context-length", message };
-  if (code === "context_length_exceeded" || /maximum context length|context length|too many tokens/i.test(message))
-    return { kind: "context-length", message };
+  if (code === "context_length_exceeded" || /maximum context length|context length|too many tokens/i.test(message)) return { kind: "context-length", message };
   if (code === "content_policy_violation" || code === "content_filter") return { kind: "blocked", message, categories: [] };
   if (status === 404 || code === "model_not_found") return { kind: "model-not-found", message };
   return { kind: "http", status, code, message, param };

@@ -17,7 +17,7 @@ const nullable = <T extends z.ZodType>(schema: T) => schema.nullish().transform(
 // ---- errors ----
 
 /** The `error` object of an error response, or of an error event inside a stream. */
-export const errorObjectSchema = z.looseObject({ message: text, type: text, code: text, param: text });
+const errorObjectSchema = z.looseObject({ message: text, type: text, code: text, param: text });
 
 /** `{"error": {…}}`, `{"error": "text"}` or `{"message": "text"}`: hosts differ. */
 export const errorBodySchema = z.looseObject({
@@ -29,7 +29,7 @@ export const streamErrorSchema = z.union([z.string(), errorObjectSchema]);
 
 // ---- chat stream ----
 
-export const usageSchema = z.looseObject({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() });
+const usageSchema = z.looseObject({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() });
 
 const toolCallDeltaSchema = z.looseObject({
   index: z.number(),
@@ -46,7 +46,7 @@ const deltaSchema = z.looseObject({
   reasoning: nullable(z.string()),
 });
 
-export const choiceSchema = z.looseObject({
+const choiceSchema = z.looseObject({
   // The router never asks for n > 1, so a host that leaves the index out means choice 0.
   index: z.number().default(0),
   delta: deltaSchema.nullish(),
@@ -70,10 +70,7 @@ export const chunkSchema = z.looseObject({
 export const embeddingsResponseSchema = z.looseObject({
   data: z.array(z.looseObject({ index: z.number().nullish(), embedding: z.array(z.number()) })),
   // Usage only informs; an unreadable one counts as none rather than sinking the vectors.
-  usage: z
-    .looseObject({ prompt_tokens: z.number().nullish(), total_tokens: z.number().nullish() })
-    .nullish()
-    .catch(undefined),
+  usage: z.looseObject({ prompt_tokens: z.number().nullish(), total_tokens: z.number().nullish() }).nullish().catch(undefined),
 });
 
 export const modelsListSchema = z.looseObject({ data: z.array(z.unknown()) });
