@@ -150,7 +150,7 @@ function sameUsage(a: Usage, b: Usage | undefined): boolean {
 }
 
 /** The categories that caused a block: flagged ones, else the highest-rated. */
-export function blockingCategories(ratings: readonly SafetyRating[] | undefined): string[] {
+function blockingCategories(ratings: readonly SafetyRating[] | undefined): string[] {
   const list = ratings ?? [];
   const pick = (keep: (r: SafetyRating) => boolean) => [
     ...new Set(

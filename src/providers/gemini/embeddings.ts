@@ -10,7 +10,7 @@ import { modelPath, sendGemini } from "./endpoints";
 import { batchEmbedResponseSchema } from "./wire";
 
 /** Google accepts at most 100 requests per batchEmbedContents call. */
-export const GEMINI_EMBED_BATCH = 100;
+const GEMINI_EMBED_BATCH = 100;
 
 export interface BatchEmbedRequest {
   requests: Array<{ model: string; content: { parts: Array<{ text: string }> }; outputDimensionality?: number }>;

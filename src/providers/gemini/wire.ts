@@ -77,20 +77,20 @@ export interface GeminiRequest {
 
 // ---- response side (foreign: validated loosely) ----
 
-export const safetyRatingSchema = z.looseObject({
+const safetyRatingSchema = z.looseObject({
   category: z.string().optional(),
   probability: z.string().optional(),
   blocked: z.boolean().optional(),
 });
 
-export const responsePartSchema = z.looseObject({
+const responsePartSchema = z.looseObject({
   text: z.string().optional(),
   thought: z.boolean().optional(),
   thoughtSignature: z.string().optional(),
   functionCall: z.looseObject({ name: z.string(), args: z.record(z.string(), z.unknown()).nullish(), id: z.string().optional() }).optional(),
 });
 
-export const usageMetadataSchema = z.looseObject({
+const usageMetadataSchema = z.looseObject({
   promptTokenCount: z.number().optional(),
   candidatesTokenCount: z.number().optional(),
   thoughtsTokenCount: z.number().optional(),
@@ -98,7 +98,7 @@ export const usageMetadataSchema = z.looseObject({
   totalTokenCount: z.number().optional(),
 });
 
-export const candidateSchema = z.looseObject({
+const candidateSchema = z.looseObject({
   content: z.looseObject({ role: z.string().optional(), parts: z.array(responsePartSchema).optional() }).optional(),
   finishReason: z.string().optional(),
   finishMessage: z.string().optional(),
@@ -106,7 +106,7 @@ export const candidateSchema = z.looseObject({
   index: z.number().optional(),
 });
 
-export const googleErrorSchema = z.looseObject({
+const googleErrorSchema = z.looseObject({
   code: z.number().optional(),
   message: z.string().optional(),
   status: z.string().optional(),

@@ -11,7 +11,7 @@ import type { OllamaChatRequest, OllamaMessage, OllamaOptions, OllamaTool } from
 type Content = Exclude<ChatMessage["content"], undefined>;
 
 /** Text parts joined by newlines, data-URL images collected as base64. */
-export function splitContent(content: Content): { text: string; images: string[] } {
+function splitContent(content: Content): { text: string; images: string[] } {
   if (content == null) return { text: "", images: [] };
   if (typeof content === "string") return { text: content, images: [] };
   const texts: string[] = [];
@@ -42,7 +42,7 @@ export function parseToolArguments(json: string): Record<string, unknown> | unde
   }
 }
 
-export function convertMessages(messages: readonly ChatMessage[]): OllamaMessage[] {
+function convertMessages(messages: readonly ChatMessage[]): OllamaMessage[] {
   // tool messages name their call by id; Ollama wants the function name instead.
   const toolNames = new Map<string, string>();
   for (const m of messages) {
@@ -76,7 +76,7 @@ export function convertMessages(messages: readonly ChatMessage[]): OllamaMessage
   });
 }
 
-export function convertOptions(request: ChatRequest): OllamaOptions | undefined {
+function convertOptions(request: ChatRequest): OllamaOptions | undefined {
   const options: OllamaOptions = {};
   if (request.temperature != null) options.temperature = request.temperature;
   if (request.top_p != null) options.top_p = request.top_p;
