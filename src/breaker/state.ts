@@ -1,8 +1,10 @@
 /**
  * The circuit breaker of one provider as a pure function `(state, event, now) → state`
  * (DESIGN.md § Circuit breaker). No runtime imports and no hidden clock: the Durable
- * Object stores and serves this, tests drive it with a fake clock.
+ * Object stores and serves this, tests drive it with a fake clock. Error text kept in the
+ * state is shown by /v1/health, so it goes through the one redactor.
  */
+import { redactSecrets } from "../lib/redact";
 
 export type BreakerMode = "closed" | "open" | "half-open";
 
@@ -85,7 +87,6 @@ export const TRIAL_MARGIN_MS = 5_000;
 export const RATE_LIMIT_DEFAULT_S = 15;
 /** A Retry-After beyond this is not believed: a typo upstream must not disable a provider for a day. */
 export const RATE_LIMIT_MAX_S = 300;
-const MAX_ERROR_CHARS = 200;
 
 export function breakerPolicy(s: { breakerFailureThreshold: number; breakerBackoffS: number; firstByteTimeoutMs: number }): BreakerPolicy {
   return {
@@ -148,7 +149,7 @@ export function step(state: BreakerState, event: BreakerEvent, now: number, poli
       const base: BreakerState = {
         ...s,
         consecutiveFailures: 0,
-        lastError: misconfigured ? cleanError(event.detail ?? "credentials rejected") : null,
+        lastError: misconfigured ? redactSecrets(event.detail ?? "credentials rejected") : null,
         lastCheck: now,
         unhealthyUntil: null,
         trialUntil: null,
@@ -161,7 +162,7 @@ export function step(state: BreakerState, event: BreakerEvent, now: number, poli
 
     case "failure": {
       const failures = s.consecutiveFailures + 1;
-      const base: BreakerState = { ...s, consecutiveFailures: failures, lastError: cleanError(event.reason), lastCheck: now };
+      const base: BreakerState = { ...s, consecutiveFailures: failures, lastError: redactSecrets(event.reason), lastCheck: now };
       if (s.mode === "closed") {
         s = failures >= policy.failureThreshold ? move({ ...base, unhealthyUntil: now + policy.backoffMs }, "open", "failures", event.source) : base;
       } else if (s.mode === "open") {
@@ -201,19 +202,6 @@ export function verdictOf(state: BreakerState, now: number, policy: BreakerPolic
 export function boundedRetryAfter(retryAfterS: number | undefined, policy: BreakerPolicy): number {
   if (retryAfterS === undefined || !Number.isFinite(retryAfterS)) return policy.rateLimitDefaultS;
   return Math.min(policy.rateLimitMaxS, Math.max(1, Math.ceil(retryAfterS)));
-}
-
-/**
- * Error text kept in the state is shown by /v1/health: bounded, and anything shaped like a
- * credential is masked in case an upstream quoted one back.
- */
-export function cleanError(text: string): string {
-  const masked = text
-    .replace(/\b(Bearer|Basic)\s+\S+/gi, "$1 [redacted]")
-    .replace(/\b(sk|pk|rk|gsk|xai|AIza)[-_A-Za-z0-9]{8,}/g, "[redacted]")
-    .replace(/\s+/g, " ")
-    .trim();
-  return masked.length > MAX_ERROR_CHARS ? `${masked.slice(0, MAX_ERROR_CHARS - 1)}…` : masked;
 }
 
 /** Rebuilds a state read back from storage; anything unreadable starts over closed. */

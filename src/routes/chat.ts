@@ -9,7 +9,7 @@ import { resolveChain } from "../routing/resolve";
 import { attemptsHeader, walkChat, type Walked } from "../routing/walk";
 import type { AttemptResult } from "../routing/attempt";
 import { ClientGone, walkContext } from "../routing/context";
-import { redactSecrets } from "../routing/redact";
+import { redactSecrets } from "../lib/redact";
 import { log } from "../lib/log";
 import { backgroundOf } from "../middleware/background";
 import { observeLlm, type LlmObservation } from "../observability/llm-metrics";

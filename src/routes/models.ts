@@ -5,7 +5,7 @@ import type { ModelInfo } from "../openai/responses";
 import { adapterFor } from "../providers/registry";
 import type { ProviderConfig } from "../providers/types";
 import { log } from "../lib/log";
-import { redactSecrets } from "../routing/redact";
+import { redactSecrets } from "../lib/redact";
 import type { AppEnv } from "../types";
 
 /** Provider model lists change rarely; the colo cache spares upstreams a call per listing. */

@@ -16,7 +16,7 @@ import { log } from "../lib/log";
 import { attemptChat, type AttemptResult } from "./attempt";
 import { classifyFailure } from "./classify";
 import type { ResolvedChain } from "./resolve";
-import { redactSecrets } from "./redact";
+import { redactSecrets } from "../lib/redact";
 import type { WalkObserver } from "./observer";
 
 export interface WalkContext {

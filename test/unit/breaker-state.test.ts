@@ -1,8 +1,8 @@
+import { redactSecrets } from "../../src/lib/redact";
 import { describe, expect, it } from "vitest";
 import {
   boundedRetryAfter,
   breakerPolicy,
-  cleanError,
   initialBreakerState,
   reviveBreakerState,
   step,
@@ -393,9 +393,9 @@ describe("breaker state machine: probes and bookkeeping", () => {
   });
 
   it("masks credential-shaped text and bounds error length", () => {
-    expect(cleanError("HTTP 401: Incorrect API key provided: sk-groq-fake-secret.")).toBe("HTTP 401: Incorrect API key provided: [redacted].");
-    expect(cleanError("sent Bearer abc.def")).toBe("sent Bearer [redacted]");
-    expect(cleanError("x".repeat(500))).toHaveLength(200);
+    expect(redactSecrets("HTTP 401: Incorrect API key provided: sk-groq-fake-secret.")).toBe("HTTP 401: Incorrect API key provided: [redacted].");
+    expect(redactSecrets("sent Bearer abc.def")).toBe("sent Bearer [redacted]");
+    expect(redactSecrets("x".repeat(500))).toHaveLength(200);
     expect(step(initialBreakerState(), fail("key AIzaSyA1234567890abcdef leaked"), T0, policy).state.lastError).toBe("key [redacted] leaked");
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { describeFailure, parseRetryAfter, UpstreamError } from "../../src/providers/failures";
-import { redactSecrets } from "../../src/routing/redact";
+import { redactSecrets } from "../../src/lib/redact";
 
 const NOW = Date.parse("2026-01-15T12:00:00Z");
 
@@ -85,6 +85,21 @@ describe("redactSecrets", () => {
   it("leaves ordinary text alone", () => {
     const text = "The model `llama-3.1-8b-instant` is overloaded; ask again (task-runner skipped).";
     expect(redactSecrets(text, provider)).toBe(text);
+  });
+
+  it("applies the breaker's rules too: Bearer/Basic values, xai- keys, key= parameters, whitespace, length", () => {
+    expect(redactSecrets("sent Authorization: Bearer abc.def", provider)).toBe("sent Authorization: Bearer [redacted]");
+    expect(redactSecrets("Basic dXNlcjpwYXNz rejected")).toBe("Basic [redacted] rejected");
+    expect(redactSecrets("bad key xai-AbCd1234EfGh")).toBe("bad key [redacted]");
+    expect(redactSecrets("GET https://g.example/v1/models?key=not-a-known-shape&alt=sse failed")).toBe("GET https://g.example/v1/models?key=[redacted]&alt=sse failed");
+    expect(redactSecrets("line one\n\n  line two")).toBe("line one line two");
+    const long = redactSecrets(`${"x".repeat(500)} ${provider.apiKey}`, provider);
+    expect(long).toHaveLength(200);
+    expect(long.endsWith("…")).toBe(true);
+  });
+
+  it("masks a secret that contains another secret whole", () => {
+    expect(redactSecrets("got abcd-efgh-ijkl", { apiKey: "abcd", headers: { X: "abcd-efgh-ijkl" } })).toBe("got [redacted]");
   });
 
   it("does not treat very short secrets as words to strip", () => {
