@@ -6,6 +6,7 @@ import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } fr
 import * as z from "zod";
 import { BUILTIN_PROVIDERS } from "../providers/builtins";
 import type { ProviderKind } from "../providers/types";
+import { MisconfigurationError } from "../lib/errors";
 
 export interface ChainEntry {
   provider: string;
@@ -38,7 +39,7 @@ export interface RouterConfig {
   updatedAt?: string;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends MisconfigurationError {
   constructor(message: string) {
     super(message);
     this.name = "ConfigError";

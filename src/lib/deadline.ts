@@ -1,10 +1,11 @@
 /**
  * One timeout helper for promises that take no abort signal (Durable Object RPC, a probe
- * that may ignore its signal). Leaf module: imports nothing of ours but the clock.
+ * that may ignore its signal). Leaf module: imports nothing outside src/lib/.
  */
 import { systemClock, type Clock } from "./clock";
+import { RouterError } from "./errors";
 
-export class DeadlineError extends Error {
+export class DeadlineError extends RouterError {
   constructor(ms: number) {
     super(`no answer within ${ms} ms`);
     this.name = "DeadlineError";

@@ -1,8 +1,9 @@
 /**
- * The one error hierarchy of the router. Every error a client can see is an ApiError;
- * `app.onError` is the only place that renders it, as the OpenAI envelope SDKs parse.
+ * The one renderer of the router's errors (lib/errors.ts is the hierarchy), as the OpenAI
+ * envelope SDKs parse: `errorResponse` for a JSON answer, `errorEvent` for the error event
+ * that ends a committed stream. ApiError is the error a client is meant to see.
  */
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { RouterError, type ErrorLogLine, type ErrorView } from "../lib/errors";
 
 export interface Attempt {
   /** `<provider>/<model>` */
@@ -34,8 +35,8 @@ export interface ErrorBody {
   attempts?: Attempt[];
 }
 
-export class ApiError extends Error {
-  readonly status: ContentfulStatusCode;
+export class ApiError extends RouterError {
+  readonly status: number;
   readonly type: string;
   readonly code: string | null;
   readonly param: string | null;
@@ -43,7 +44,7 @@ export class ApiError extends Error {
   readonly headers: Record<string, string>;
 
   constructor(
-    status: ContentfulStatusCode,
+    status: number,
     message: string,
     opts: { type?: string; code?: string | null; param?: string | null; attempts?: Attempt[]; headers?: Record<string, string> } = {},
   ) {
@@ -57,18 +58,42 @@ export class ApiError extends Error {
     this.headers = opts.headers ?? {};
   }
 
-  toBody(): { error: ErrorBody } {
-    const error: ErrorBody = { message: this.message, type: this.type, code: this.code, param: this.param };
-    if (this.attempts) error.attempts = this.attempts.map(({ model, reason }) => ({ model, reason }));
-    return { error };
+  override view(): ErrorView {
+    const { status, type, code, param, message, headers, attempts } = this;
+    return { status, type, code, param, message, headers, ...(attempts ? { attempts } : {}) };
   }
 
-  getResponse(extraHeaders: Record<string, string> = {}): Response {
-    return new Response(JSON.stringify(this.toBody()), {
-      status: this.status,
-      headers: { "content-type": "application/json; charset=utf-8", ...this.headers, ...extraHeaders },
-    });
+  override logLine(): ErrorLogLine | undefined {
+    return this.status >= 500 ? { level: "error", event: "request.failed", fields: { status: this.status, message: this.message } } : undefined;
   }
+
+  toBody(): { error: ErrorBody } {
+    return envelope(this.view());
+  }
+}
+
+/** The OpenAI error envelope of a view; attempts carry model and reason only. */
+function envelope(v: ErrorView): { error: ErrorBody } {
+  const error: ErrorBody = { message: v.message, type: v.type, code: v.code, param: v.param };
+  if (v.attempts) error.attempts = v.attempts.map(({ model, reason }) => ({ model, reason: reason as AttemptReason }));
+  return { error };
+}
+
+/** The JSON answer for an error (no body for a client that is gone). */
+export function errorResponse(err: RouterError, requestId?: string): Response {
+  const v = err.view(requestId);
+  const idHeader: Record<string, string> = requestId ? { "X-Request-Id": requestId } : {};
+  if (v.status === 499) return new Response(null, { status: 499, headers: idHeader });
+  return new Response(JSON.stringify(envelope(v)), {
+    status: v.status,
+    headers: { "content-type": "application/json; charset=utf-8", ...v.headers, ...idHeader },
+  });
+}
+
+/** The payload of the one error event that ends a committed stream (no attempts: the stream's headers carry them). */
+export function errorEvent(err: RouterError): { error: ErrorBody } {
+  const { attempts: _, ...v } = err.view(undefined);
+  return envelope(v);
 }
 
 function defaultType(status: number): string {

@@ -2,6 +2,8 @@
  * Typed upstream failures. Adapters throw these; the chain walk classifies them
  * (routing/classify.ts) into fall back / retry / return, and the breaker outcome.
  */
+import { RouterError } from "../lib/errors";
+
 export type UpstreamFailure =
   /** Could not connect, or the connection was reset before the answer was complete. */
   | { kind: "connect"; reset: boolean; message: string }
@@ -21,7 +23,7 @@ export type UpstreamFailure =
   /** An error reported inside an otherwise open stream, or a stream cut before its finish. */
   | { kind: "stream-error"; message: string; code?: string };
 
-export class UpstreamError extends Error {
+export class UpstreamError extends RouterError {
   readonly failure: UpstreamFailure;
   constructor(failure: UpstreamFailure) {
     super(describeFailure(failure));

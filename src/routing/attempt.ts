@@ -10,14 +10,16 @@ import { UpstreamError } from "../providers/failures";
 import { asUpstreamError } from "../providers/http";
 import type { ProviderAdapter, ProviderConfig } from "../providers/types";
 import { CompletionAggregator } from "./aggregate";
-import { guardStream, isTimedOut, raceTimeout } from "./guarded-stream";
+import type { Clock } from "../lib/clock";
+import { guardStream } from "./guarded-stream";
+import { isTimedOut, Watchdog } from "./watchdog";
 
-export interface AttemptClock {
+export interface AttemptClocks {
   firstByteMs: number;
   idleMs: number;
   requestDeadline: number;
   finishGraceMs: number;
-  now(): number;
+  clock: Clock;
 }
 
 export interface AttemptInput {
@@ -25,7 +27,7 @@ export interface AttemptInput {
   provider: ProviderConfig;
   adapter: ProviderAdapter;
   request: ChatRequest;
-  clock: AttemptClock;
+  clocks: AttemptClocks;
   /** The request-level signal: client gone or the whole budget spent. */
   parent: AbortSignal;
   onMalformed(detail: string): void;
@@ -43,7 +45,10 @@ export type AttemptResult =
     };
 
 export async function attemptChat(input: AttemptInput, mode: "stream" | "aggregate"): Promise<AttemptResult> {
-  const { clock } = input;
+  const { clocks } = input;
+  const now = () => clocks.clock.now();
+  // The attempt's one timer: the opening and every read of the stream share it.
+  const watchdog = new Watchdog(clocks.clock);
   const ac = new AbortController();
   const abort = (reason: unknown) => {
     if (!ac.signal.aborted) ac.abort(reason);
@@ -52,13 +57,14 @@ export async function attemptChat(input: AttemptInput, mode: "stream" | "aggrega
   if (input.parent.aborted) throw asUpstreamError(input.parent.reason, input.parent);
   input.parent.addEventListener("abort", onParentAbort);
   const close = () => {
+    watchdog.stop();
     input.parent.removeEventListener("abort", onParentAbort);
     abort(new UpstreamError({ kind: "stream-error", message: "released by the router" }));
   };
 
   try {
-    const start = clock.now();
-    const firstByteDeadline = start + clock.firstByteMs;
+    const start = now();
+    const firstByteDeadline = start + clocks.firstByteMs;
     const opening = input.adapter.chat({
       provider: input.provider,
       model: input.entry.model,
@@ -66,21 +72,21 @@ export async function attemptChat(input: AttemptInput, mode: "stream" | "aggrega
       signal: ac.signal,
       onMalformed: input.onMalformed,
     });
-    const opened = await raceTimeout(opening, Math.min(firstByteDeadline, clock.requestDeadline) - start);
+    const opened = await watchdog.race(opening, Math.min(firstByteDeadline, clocks.requestDeadline));
     if (isTimedOut(opened)) {
       opening.catch(() => {});
-      const err = new UpstreamError({ kind: "timeout", phase: firstByteDeadline <= clock.requestDeadline ? "first-byte" : "total" });
+      const err = new UpstreamError({ kind: "timeout", phase: firstByteDeadline <= clocks.requestDeadline ? "first-byte" : "total" });
       abort(err);
       throw err;
     }
     const state = { sawPayload: false, finished: false };
-    const guarded = guardStream(opened, { ...clock, firstByteDeadline }, abort, state);
+    const guarded = guardStream(opened, { ...clocks, firstByteDeadline }, abort, state, watchdog);
 
     if (mode === "aggregate") {
       const agg = new CompletionAggregator();
       for await (const chunk of guarded) agg.add(chunk);
       close();
-      return { kind: "complete", completion: agg.result(input.entry.id, completionId(), clock.now()) };
+      return { kind: "complete", completion: agg.result(input.entry.id, completionId(), now()) };
     }
 
     const head: ChatChunk[] = [];

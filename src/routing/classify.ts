@@ -1,5 +1,6 @@
 /**
- * What the chain walk does with each typed failure (DESIGN.md § Request path 4). Pure.
+ * What the router does with each typed failure (DESIGN.md § Request path 4): before the
+ * commit point (fall back, retry or return) and after it (end the stream). Pure.
  */
 import { ApiError, type AttemptReason } from "../openai/errors";
 import type { BreakerOutcome } from "../breaker/gate";
@@ -69,4 +70,20 @@ export function classifyFailure(f: UpstreamFailure, providerName: string): Decis
         }),
       };
   }
+}
+
+/** What a failure after the commit point means: nothing can fall back any more. */
+export interface Interruption {
+  /** What the breaker and the metrics hear; none for blocked content (not the provider's fault). */
+  reason?: "timeout" | "stream-error";
+  /** The error event that ends the client's stream. */
+  error: ApiError;
+}
+
+/** The same failure vocabulary, after commit: one error event, no `[DONE]`. `detail` is already redacted. */
+export function classifyInterruption(f: UpstreamFailure, model: string, detail: string): Interruption {
+  const reason = f.kind === "blocked" ? undefined : f.kind === "timeout" ? "timeout" : "stream-error";
+  const code = f.kind === "timeout" ? "upstream_timeout" : f.kind === "blocked" ? "content_blocked" : "upstream_stream_error";
+  const error = new ApiError(502, `The answer from ${model} was interrupted: ${detail}. The response is incomplete.`, { type: "upstream_error", code });
+  return reason ? { reason, error } : { error };
 }

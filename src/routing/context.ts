@@ -1,45 +1,54 @@
-/** Builds the walk's context for one HTTP request: budget, abort wiring, breaker gate. */
-import type { Context } from "hono";
+/**
+ * Builds the walk's context for one request from plain values (no HTTP framework here):
+ * the budget, the abort wiring, and the disposal that releases both.
+ */
 import type { BreakerGate } from "../breaker/gate";
-import { createBreakerGate } from "../breaker/view";
+import type { Settings } from "../config/settings";
+import type { Clock } from "../lib/clock";
+import { ClientGone } from "../lib/errors";
 import { UpstreamError } from "../providers/failures";
-import type { AppEnv } from "../types";
+import type { ProviderConfig } from "../providers/types";
+import type { RequestObserver } from "./observer";
 import type { WalkContext } from "./walk";
-import type { WalkObserver } from "./observer";
 
-/** The circuit breakers the walk consults for this request; reports travel via waitUntil. */
-function gateFor(c: Context<AppEnv>): BreakerGate {
-  return createBreakerGate(c.env, c.get("settings"), (p) => c.executionCtx.waitUntil(p));
+/** What the route hands over for one request. */
+export interface WalkScope {
+  settings: Settings;
+  providers: ReadonlyMap<string, ProviderConfig>;
+  gate: BreakerGate;
+  requestId: string;
+  /** The client's request signal: aborts when the client disconnects. */
+  clientSignal: AbortSignal | undefined;
+  clock: Clock;
+  observe: RequestObserver;
 }
 
-export function walkContext(c: Context<AppEnv>, observe: WalkObserver): WalkContext & { dispose(): void } {
-  const settings = c.get("settings");
-  const now = () => Date.now();
-  const deadline = now() + settings.requestTimeoutMs;
+/** A walk context that also owns the request's timer and listeners until `dispose()`. */
+export interface RequestWalk extends WalkContext {
+  observe: RequestObserver;
+  /** Releases the budget timer and the client listener; safe to call twice. */
+  dispose(): void;
+}
+
+export function walkContext(scope: WalkScope): RequestWalk {
+  const { settings, clock, clientSignal } = scope;
+  const deadline = clock.now() + settings.requestTimeoutMs;
   const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(new UpstreamError({ kind: "timeout", phase: "total" })), settings.requestTimeoutMs);
+  const cancelBudget = clock.setTimer(() => ac.abort(new UpstreamError({ kind: "timeout", phase: "total" })), settings.requestTimeoutMs);
   const onClientGone = () => ac.abort(new ClientGone());
-  c.req.raw.signal?.addEventListener("abort", onClientGone);
+  clientSignal?.addEventListener("abort", onClientGone);
   return {
     settings,
-    providers: c.get("providers"),
-    gate: gateFor(c),
-    requestId: c.get("requestId"),
+    providers: scope.providers,
+    gate: scope.gate,
+    requestId: scope.requestId,
     deadline,
     signal: ac.signal,
-    now,
-    observe,
+    clock,
+    observe: scope.observe,
     dispose() {
-      clearTimeout(timer);
-      c.req.raw.signal?.removeEventListener("abort", onClientGone);
+      cancelBudget();
+      clientSignal?.removeEventListener("abort", onClientGone);
     },
   };
-}
-
-/** The client disconnected: stop everything, answer nobody. */
-export class ClientGone extends Error {
-  constructor() {
-    super("client disconnected");
-    this.name = "ClientGone";
-  }
 }

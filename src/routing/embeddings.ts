@@ -6,7 +6,7 @@
 import type { EmbeddingsRequest } from "../openai/schemas";
 import type { EmbeddingsResult } from "../openai/responses";
 import { UpstreamError } from "../providers/failures";
-import { isTimedOut, raceTimeout } from "./guarded-stream";
+import { isTimedOut, Watchdog } from "./watchdog";
 import type { ResolvedChain } from "./resolve";
 import { walkChain, type Walked, type WalkContext } from "./walk";
 import { bytesToBase64 } from "../lib/base64";
@@ -25,13 +25,14 @@ export async function walkEmbeddings(ctx: WalkContext, chain: ResolvedChain, req
     capable: () => undefined,
     async call({ provider, adapter, entry }) {
       const ac = new AbortController();
+      const watchdog = new Watchdog(ctx.clock);
       const onParent = () => ac.abort(ctx.signal.reason);
       ctx.signal.addEventListener("abort", onParent);
       try {
         // An embeddings answer arrives whole: its first byte is the answer.
-        const wait = Math.min(ctx.settings.firstByteTimeoutMs, ctx.deadline - ctx.now());
+        const due = Math.min(ctx.clock.now() + ctx.settings.firstByteTimeoutMs, ctx.deadline);
         const pending = adapter.embed({ provider, model: entry.model, request, inputs, signal: ac.signal });
-        const r = await raceTimeout(pending, wait);
+        const r = await watchdog.race(pending, due);
         if (isTimedOut(r)) {
           pending.catch(() => {});
           const err = new UpstreamError({ kind: "timeout", phase: "first-byte" });
@@ -41,6 +42,7 @@ export async function walkEmbeddings(ctx: WalkContext, chain: ResolvedChain, req
         if (r.vectors.length !== inputs.length) throw new UpstreamError({ kind: "malformed", message: `expected ${inputs.length} vectors, got ${r.vectors.length}` });
         return r;
       } finally {
+        watchdog.stop();
         ctx.signal.removeEventListener("abort", onParent);
       }
     },

@@ -3,8 +3,10 @@
  * decides completeness: a stream that ends before any `finish_reason` is cut; one that
  * carried a finish is complete even without `[DONE]`, and does not wait for it.
  */
+import type { Clock } from "../lib/clock";
 import { hasPayload, type ChatChunk } from "../openai/responses";
 import { UpstreamError } from "../providers/failures";
+import { isTimedOut, Watchdog } from "./watchdog";
 
 export interface StreamClocks {
   /** Epoch ms by which the first content/tool chunk must have arrived. */
@@ -14,42 +16,27 @@ export interface StreamClocks {
   requestDeadline: number;
   /** How long to wait for a usage chunk (or the end) after a finish. */
   finishGraceMs: number;
-  now(): number;
-}
-
-const TIMED_OUT = Symbol("timed out");
-
-/** Resolves to TIMED_OUT after `ms` unless `p` settles first; the timer never outlives the race. */
-export async function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, ms))));
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export function isTimedOut(v: unknown): v is typeof TIMED_OUT {
-  return v === TIMED_OUT;
+  clock: Clock;
 }
 
 /**
  * Yields the upstream's chunks under the clocks. On a timeout it aborts the upstream
  * (`abort(reason)`) and throws the typed timeout; when the consumer stops early the
- * upstream is aborted too.
+ * upstream is aborted too. Each read's deadline is computed when it starts, from the
+ * state the chunks so far left; the attempt's one watchdog enforces it.
  */
 export async function* guardStream(
   source: AsyncIterable<ChatChunk>,
   clocks: StreamClocks,
   abort: (reason: UpstreamError) => void,
   state: { sawPayload: boolean; finished: boolean } = { sawPayload: false, finished: false },
+  watchdog: Watchdog = new Watchdog(clocks.clock),
 ): AsyncGenerator<ChatChunk> {
   const it = source[Symbol.asyncIterator]();
   let clean = false;
   try {
     while (true) {
-      const now = clocks.now();
+      const now = clocks.clock.now();
       let phase: "first-byte" | "idle" | "total";
       let wait: number;
       if (state.finished) {
@@ -67,7 +54,7 @@ export async function* guardStream(
         wait = clocks.requestDeadline - now;
       }
       const pending = it.next();
-      const r = await raceTimeout(pending, wait);
+      const r = await watchdog.race(pending, now + wait);
       if (isTimedOut(r)) {
         pending.catch(() => {}); // settles with the abort below; nobody reads it
         if (state.finished) {
@@ -99,6 +86,7 @@ export async function* guardStream(
       }
     }
   } finally {
+    watchdog.stop();
     // Stopped early (consumer gone, error) or finished before the upstream closed: release
     // it. Never await this: a generator with a pending read only returns after that read.
     if (!clean || state.finished) void it.return?.()?.catch(() => {});

@@ -4,6 +4,7 @@
  */
 import type { ChainEntry } from "../config/aliases";
 import type { Attempt, AttemptReason } from "../openai/errors";
+import type { Usage } from "../openai/responses";
 import type { ResolvedChain } from "./resolve";
 
 export interface WalkObserver {
@@ -24,3 +25,11 @@ export const silentObserver: WalkObserver = {
   answered: () => {},
   malformed: () => {},
 };
+
+/** A whole request's observer: the walk's facts, then how the answer ended. */
+export interface RequestObserver extends WalkObserver {
+  /** The answer is complete (aggregated, or the stream ended): its latency and tokens. */
+  completed(usage: Partial<Usage> | null | undefined): void;
+  /** A committed stream failed before its end. */
+  interrupted(entry: ChainEntry, reason: AttemptReason): void;
+}

@@ -6,6 +6,7 @@
 import type { ChainEntry } from "../config/aliases";
 import type { Settings } from "../config/settings";
 import type { BreakerGate } from "../breaker/gate";
+import type { Clock } from "../lib/clock";
 import { ApiError, type Attempt } from "../openai/errors";
 import type { ChatRequest } from "../openai/schemas";
 import { describeFailure, UpstreamError, type UpstreamFailure } from "../providers/failures";
@@ -28,7 +29,7 @@ export interface WalkContext {
   deadline: number;
   /** Aborted when the client goes away or the budget is spent. */
   signal: AbortSignal;
-  now(): number;
+  clock: Clock;
   /** Told every skip, call, failure and answer (metrics). */
   observe: WalkObserver;
 }
@@ -79,7 +80,7 @@ export interface WalkSteps<T> {
 export async function walkChain<T>(ctx: WalkContext, chain: ResolvedChain, steps: WalkSteps<T>): Promise<Walked<T>> {
   const attempts: Attempt[] = [];
   for (const entry of chain.entries) {
-    if (ctx.now() >= ctx.deadline) break;
+    if (ctx.clock.now() >= ctx.deadline) break;
     const skipped = steps.skip?.(entry);
     if (skipped) {
       attempts.push({ model: entry.id, reason: skipped });
@@ -112,9 +113,9 @@ export async function walkChain<T>(ctx: WalkContext, chain: ResolvedChain, steps
         if (decision.action === "return") throw withAttempts(decision.error, attempts, entry);
         if (decision.breaker) ctx.gate.report(candidate.provider.name, decision.breaker);
         ctx.observe.failed(entry, decision.reason);
-        const remaining = ctx.deadline - ctx.now();
+        const remaining = ctx.deadline - ctx.clock.now();
         if (decision.retrySame && retry === 0 && decision.retryDelayMs < remaining - 50) {
-          if (decision.retryDelayMs > 0) await sleep(decision.retryDelayMs, ctx.signal);
+          if (decision.retryDelayMs > 0) await sleep(decision.retryDelayMs, ctx.signal, ctx.clock);
           continue;
         }
         attempts.push({ model: entry.id, reason: decision.reason, detail: describeFailure(failure) });
@@ -134,12 +135,12 @@ export async function walkChat(ctx: WalkContext, chain: ResolvedChain, request: 
           ...candidate,
           request,
           parent: ctx.signal,
-          clock: {
+          clocks: {
             firstByteMs: ctx.settings.firstByteTimeoutMs,
             idleMs: ctx.settings.streamIdleTimeoutMs,
             requestDeadline: ctx.deadline,
             finishGraceMs: FINISH_GRACE_MS,
-            now: ctx.now,
+            clock: ctx.clock,
           },
           onMalformed: (detail) => malformedEvent(ctx, candidate.entry, detail),
         },
@@ -149,11 +150,11 @@ export async function walkChat(ctx: WalkContext, chain: ResolvedChain, request: 
 }
 
 /** Every entry was skipped or failed: say exactly why, entry by entry. */
-export function exhausted(ctx: Pick<WalkContext, "now" | "deadline" | "settings">, chain: ResolvedChain, attempts: Attempt[]): ApiError {
+export function exhausted(ctx: Pick<WalkContext, "clock" | "deadline" | "settings">, chain: ResolvedChain, attempts: Attempt[]): ApiError {
   const label = chain.alias ?? chain.entries[0]?.id ?? "model";
   const summary = attempts.map((a) => `${a.model}: ${a.detail ?? a.reason}`).join("; ");
   const headers = attemptsHeader(attempts);
-  if (ctx.now() >= ctx.deadline) {
+  if (ctx.clock.now() >= ctx.deadline) {
     return new ApiError(504, `No answer for ${label} within REQUEST_TIMEOUT_MS (${ctx.settings.requestTimeoutMs} ms). Attempts: ${summary || "none"}`, {
       type: "timeout_error",
       code: "upstream_timeout",
@@ -195,9 +196,10 @@ function malformedEvent(ctx: WalkContext, entry: ChainEntry, detail: string): vo
   ctx.observe.malformed(entry);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: AbortSignal, clock: Clock): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    const onAbort = () => (cancel(), resolve());
+    const cancel = clock.setTimer(() => (signal.removeEventListener("abort", onAbort), resolve()), ms);
+    signal.addEventListener("abort", onAbort, { once: true });
   });
 }
