@@ -1,11 +1,17 @@
 /**
- * guardStream runs its clocks on real timers (raceTimeout → setTimeout), so these tests use
- * a real Date.now clock and budgets of a few tens of milliseconds.
+ * guardStream on a fake clock: the upstream's pauses and the router's deadlines are fake
+ * time, so every timing below is exact and no test waits on a real timer.
  */
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { ChatChunk, ChunkDelta, FinishReason, Usage } from "../../src/openai/responses";
 import { UpstreamError, type UpstreamFailure } from "../../src/providers/failures";
 import { guardStream, type StreamClocks } from "../../src/routing/guarded-stream";
+import { FakeClock, runOn } from "../helpers/fake-clock";
+
+let clock: FakeClock;
+beforeEach(() => {
+  clock = new FakeClock();
+});
 
 const USAGE: Usage = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 };
 
@@ -39,7 +45,7 @@ class FakeUpstream {
           return;
         }
         if ("wait" in step) {
-          await new Promise((resolve) => setTimeout(resolve, step.wait));
+          await clock.sleep(step.wait);
           continue;
         }
         this.pulled++;
@@ -58,14 +64,15 @@ class FakeUpstream {
   readonly aborts: UpstreamError[] = [];
 }
 
-function clocks(over: Partial<Omit<StreamClocks, "now">> = {}): StreamClocks {
-  const start = Date.now();
+/** Deadlines given relative to now. */
+function clocks(over: Partial<Omit<StreamClocks, "clock">> = {}): StreamClocks {
+  const start = clock.now();
   return {
     firstByteDeadline: start + (over.firstByteDeadline ?? 1_000),
     idleMs: over.idleMs ?? 1_000,
     requestDeadline: start + (over.requestDeadline ?? 5_000),
     finishGraceMs: over.finishGraceMs ?? 1_000,
-    now: () => Date.now(),
+    clock,
   };
 }
 
@@ -75,8 +82,12 @@ interface Run {
   state: { sawPayload: boolean; finished: boolean };
 }
 
-/** Drains the guarded stream; offsets in `c` are relative to now. */
-async function run(up: FakeUpstream, c: StreamClocks): Promise<Run> {
+/** Drains the guarded stream on the fake clock (a run no timer can end fails as stuck). */
+function run(up: FakeUpstream, c: StreamClocks): Promise<Run> {
+  return runOn(clock, drain(up, c));
+}
+
+async function drain(up: FakeUpstream, c: StreamClocks): Promise<Run> {
   const state = { sawPayload: false, finished: false };
   const chunks: ChatChunk[] = [];
   try {
@@ -93,16 +104,8 @@ function failureOf(r: Run): UpstreamFailure {
   return r.error.failure;
 }
 
-/** Settles within `ms` or fails: for paths that must not wait on the upstream at all. */
-async function within<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** Fake milliseconds since `from`. */
+const since = (from: number) => clock.now() - from;
 
 describe("guardStream: complete streams", () => {
   it("passes a complete stream through unchanged and in order", async () => {
@@ -133,7 +136,9 @@ describe("guardStream: complete streams", () => {
 
   it("returns right after a usage chunk that follows the finish, even if the upstream would hang", async () => {
     const up = new FakeUpstream([text("hi"), finish(), usageOnly(), "hang"]);
-    const r = await within(run(up, clocks({ finishGraceMs: 5_000, idleMs: 5_000 })), 1_000);
+    const start = clock.now();
+    const r = await run(up, clocks({ finishGraceMs: 5_000, idleMs: 5_000 }));
+    expect(since(start)).toBe(0);
     expect(r.error).toBeUndefined();
     expect(r.chunks.at(-1)).toEqual(usageOnly());
     expect(up.aborts).toEqual([]);
@@ -150,14 +155,18 @@ describe("guardStream: complete streams", () => {
 
   it("returns right after a finishing chunk that carries usage itself", async () => {
     const up = new FakeUpstream([text("hi"), chunk({}, "stop", USAGE), "hang"]);
-    const r = await within(run(up, clocks({ finishGraceMs: 5_000 })), 1_000);
+    const start = clock.now();
+    const r = await run(up, clocks({ finishGraceMs: 5_000 }));
+    expect(since(start)).toBe(0);
     expect(r.error).toBeUndefined();
     expect(r.chunks).toHaveLength(2);
   });
 
   it("completes after finishGraceMs when the upstream goes silent after its finish, closing it", async () => {
     const up = new FakeUpstream([text("hi"), finish(), "hang"]);
-    const r = await within(run(up, clocks({ finishGraceMs: 20, idleMs: 5_000 })), 1_000);
+    const start = clock.now();
+    const r = await run(up, clocks({ finishGraceMs: 20, idleMs: 5_000 }));
+    expect(since(start)).toBe(20);
     expect(r.error).toBeUndefined();
     expect(r.chunks).toEqual([text("hi"), finish()]);
     expect(up.aborts).toHaveLength(1);
@@ -203,7 +212,9 @@ describe("guardStream: upstream errors", () => {
 describe("guardStream: clocks", () => {
   it("times out phase first-byte when no content arrives, and aborts the upstream", async () => {
     const up = new FakeUpstream([role(), "hang"]);
-    const r = await within(run(up, clocks({ firstByteDeadline: 30 })), 1_000);
+    const start = clock.now();
+    const r = await run(up, clocks({ firstByteDeadline: 30 }));
+    expect(since(start)).toBe(30);
     expect(failureOf(r)).toEqual({ kind: "timeout", phase: "first-byte" });
     expect(up.aborts).toEqual([r.error]);
     expect(r.chunks).toEqual([role()]);
@@ -212,7 +223,9 @@ describe("guardStream: clocks", () => {
   it("does not count role-only, empty or reasoning chunks as the first byte", async () => {
     // Were they payload, the 10 ms idle clock would fire (phase idle) long before the first-byte deadline.
     const up = new FakeUpstream([role(), { wait: 2 }, chunk({ reasoning: "thinking" }), { wait: 2 }, chunk({ content: "" }), "hang"]);
-    const r = await within(run(up, clocks({ firstByteDeadline: 50, idleMs: 10 })), 1_000);
+    const start = clock.now();
+    const r = await run(up, clocks({ firstByteDeadline: 50, idleMs: 10 }));
+    expect(since(start)).toBe(50);
     expect(failureOf(r)).toEqual({ kind: "timeout", phase: "first-byte" });
     expect(r.state.sawPayload).toBe(false);
     expect(r.chunks).toHaveLength(3);
@@ -220,14 +233,19 @@ describe("guardStream: clocks", () => {
 
   it("counts a tool-call delta as the first byte", async () => {
     const up = new FakeUpstream([chunk({ tool_calls: [{ index: 0, id: "t", function: { name: "f", arguments: "" } }] }), "hang"]);
-    const r = await within(run(up, clocks({ firstByteDeadline: 50, idleMs: 10 })), 1_000);
+    const start = clock.now();
+    const r = await run(up, clocks({ firstByteDeadline: 50, idleMs: 10 }));
+    expect(since(start)).toBe(10);
     expect(failureOf(r)).toEqual({ kind: "timeout", phase: "idle" });
     expect(r.state.sawPayload).toBe(true);
   });
 
   it("times out phase idle when content stops, and aborts the upstream", async () => {
     const up = new FakeUpstream([text("a"), { wait: 2 }, text("b"), "hang"]);
-    const r = await within(run(up, clocks({ idleMs: 30 })), 1_000);
+    const start = clock.now();
+    const r = await run(up, clocks({ idleMs: 30 }));
+    // The idle clock runs from the last chunk (at 2 ms), not from the start.
+    expect(since(start)).toBe(32);
     expect(failureOf(r)).toEqual({ kind: "timeout", phase: "idle" });
     expect(up.aborts).toEqual([r.error]);
     expect(r.chunks).toEqual([text("a"), text("b")]);
@@ -239,24 +257,31 @@ describe("guardStream: clocks", () => {
     const r = await run(up, clocks({ idleMs: 50 }));
     expect(r.error).toBeUndefined();
     expect(r.chunks).toHaveLength(6);
+    expect(clock.pending).toBe(0);
   });
 
   it("times out phase total when the request deadline comes before the idle clock", async () => {
     const up = new FakeUpstream([text("a"), "hang"]);
-    const r = await within(run(up, clocks({ idleMs: 5_000, requestDeadline: 30 })), 1_000);
+    const start = clock.now();
+    const r = await run(up, clocks({ idleMs: 5_000, requestDeadline: 30 }));
+    expect(since(start)).toBe(30);
     expect(failureOf(r)).toEqual({ kind: "timeout", phase: "total" });
     expect(up.aborts).toEqual([r.error]);
   });
 
   it("times out phase total when the request deadline comes before the first-byte deadline", async () => {
     const up = new FakeUpstream(["hang"]);
-    const r = await within(run(up, clocks({ firstByteDeadline: 5_000, requestDeadline: 20 })), 1_000);
+    const start = clock.now();
+    const r = await run(up, clocks({ firstByteDeadline: 5_000, requestDeadline: 20 }));
+    expect(since(start)).toBe(20);
     expect(failureOf(r)).toEqual({ kind: "timeout", phase: "total" });
   });
 
   it("bounds the finish grace by the request deadline too", async () => {
     const up = new FakeUpstream([text("a"), finish(), "hang"]);
-    const r = await within(run(up, clocks({ finishGraceMs: 5_000, requestDeadline: 30 })), 1_000);
+    const start = clock.now();
+    const r = await run(up, clocks({ finishGraceMs: 5_000, requestDeadline: 30 }));
+    expect(since(start)).toBe(30);
     // A finished answer is complete; a stalled tail is closed, not reported as a timeout.
     expect(r.error).toBeUndefined();
     expect(r.chunks).toHaveLength(2);
@@ -280,12 +305,43 @@ describe("guardStream: early stop", () => {
     const up = new FakeUpstream(["hang"]);
     const state = { sawPayload: true, finished: false };
     let error: unknown;
-    try {
+    const start = clock.now();
+    const consume = async () => {
       for await (const _ of guardStream(up, clocks({ firstByteDeadline: 5_000, idleMs: 20 }), up.abort, state)) void _;
-    } catch (err) {
-      error = err;
-    }
+    };
+    await runOn(clock, consume()).catch((err: unknown) => (error = err));
+    expect(since(start)).toBe(20);
     expect(error).toBeInstanceOf(UpstreamError);
     expect((error as UpstreamError).failure).toEqual({ kind: "timeout", phase: "idle" });
+  });
+});
+
+describe("guardStream: one watchdog timer", () => {
+  it("keeps at most one timer of its own armed however many chunks arrive, and none after the end", async () => {
+    const steps: Step[] = [];
+    for (let i = 0; i < 20; i++) steps.push(text(String(i)), { wait: 5 });
+    steps.push(finish(), usageOnly());
+    const up = new FakeUpstream(steps);
+    let most = 0;
+    const consume = async () => {
+      // Between reads the upstream's own pause is not armed yet: every pending timer is the guard's.
+      for await (const _ of guardStream(up, clocks({ idleMs: 50 }), up.abort)) most = Math.max(most, clock.pending);
+    };
+    await runOn(clock, consume());
+    expect(most).toBe(1);
+    expect(clock.pending).toBe(0);
+    // 22 reads over 100 ms, 50 ms idle budget: a handful of armings (not one per read) beside the upstream's 20 pauses.
+    expect(clock.armed - 20).toBeLessThanOrEqual(5);
+  });
+
+  it("re-arms lazily: a timer that fires before the moved-on deadline waits out the remainder", async () => {
+    // Chunks every 30 ms under a 50 ms idle budget, then silence: timed out 50 ms after the last chunk.
+    const up = new FakeUpstream([text("a"), { wait: 30 }, text("b"), { wait: 30 }, text("c"), "hang"]);
+    const start = clock.now();
+    const r = await run(up, clocks({ idleMs: 50 }));
+    expect(failureOf(r)).toEqual({ kind: "timeout", phase: "idle" });
+    expect(since(start)).toBe(60 + 50);
+    expect(r.chunks).toEqual([text("a"), text("b"), text("c")]);
+    expect(clock.pending).toBe(0);
   });
 });
