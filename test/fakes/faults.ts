@@ -14,6 +14,8 @@
  *   stall:<n>                send n content tokens, then stay silent (connection open)
  *   malformed                one unparseable event in an otherwise good stream
  *   stream-error:<n>         an in-stream error object after n tokens
+ *   stream-quote-key:<n>     an in-stream error quoting the provider's key after n tokens
+ *   quote-key                400 whose message quotes the provider's key
  *   no-done                  finish_reason + usage, then end without [DONE]
  *   no-done-open             finish_reason + usage, then hold the connection open
  *   context-length           400 context_length_exceeded

@@ -31,6 +31,8 @@ async function handle(ctx: FakeContext): Promise<void> {
   const probeFault = /^\/probe-([a-z]+)(?::(\d+))?(?:@[^/]*)?\/models$/.exec(path);
   if (ctx.req.method === "GET" && probeFault) {
     if (probeFault[1] === "hang") return untilClosed(res);
+    // `quote`: a model listing that fails quoting the key it received, as some upstreams do.
+    if (probeFault[1] === "quote") return sendJson(res, 500, errorBody(`listing failed for key ${fakeKey(provider)}`, "server_error", null));
     const code = Number(probeFault[2] ?? 500);
     return sendJson(res, code, errorBody(`fake probe failure ${code}`, code >= 500 ? "server_error" : "invalid_request_error", null));
   }
@@ -72,6 +74,10 @@ async function preAnswerFault(ctx: FakeContext, model: string): Promise<boolean>
       return true;
     case "bad-request":
       sendJson(res, 400, errorBody("Invalid 'temperature': unsupported by this model.", "invalid_request_error", "invalid_value", "temperature"));
+      return true;
+    case "quote-key":
+      // A 4xx quoting the key the request carried: its text reaches the client's error body.
+      sendJson(res, 400, errorBody(`Invalid 'user' for key ${fakeKey(ctx.entry.provider)} (Authorization: Bearer ${fakeKey(ctx.entry.provider)})`, "invalid_request_error", "invalid_value", "user"));
       return true;
     case "unknown-model":
       sendJson(res, 404, errorBody(`The model \`${model}\` does not exist or you do not have access to it.`, "invalid_request_error", "model_not_found"));
@@ -118,6 +124,10 @@ async function chat(ctx: FakeContext, provider: string, model: string): Promise<
     if (res.destroyed) return;
     if (f.name === "cut" && i === Number(f.args[0] ?? 1)) return void res.end();
     if (f.name === "stall" && i === Number(f.args[0] ?? 1)) return untilClosed(res);
+    if (f.name === "stream-quote-key" && i === Number(f.args[0] ?? 1)) {
+      send({ error: { message: `overloaded while serving key ${fakeKey(provider)}`, type: "server_error", code: "internal_error" } });
+      return void res.end();
+    }
     if (f.name === "stream-error" && i === Number(f.args[0] ?? 1)) {
       send({ error: { message: "The server had an error while processing your request.", type: "server_error", code: "internal_error" } });
       return void res.end();
