@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/openai/errors";
 import type { UpstreamFailure } from "../../src/providers/failures";
-import { classifyFailure, type Decision } from "../../src/routing/classify";
+import { classifyFailure, classifyInterruption, type Decision } from "../../src/routing/classify";
 
 type NextDecision = Extract<Decision, { action: "next" }>;
 
@@ -150,5 +150,31 @@ describe("classifyFailure: returned to the client", () => {
     const err = returned({ kind: "blocked", message: "flagged", categories: [] });
     expect(err.status).toBe(422);
     expect(err.message).not.toContain("categories");
+  });
+});
+
+describe("classifyInterruption (after the commit point)", () => {
+  const ended = (f: UpstreamFailure) => classifyInterruption(f, "groq/m", "detail");
+
+  it("reports a timeout to the breaker as timeout and ends the stream with upstream_timeout", () => {
+    const r = ended({ kind: "timeout", phase: "idle" });
+    expect(r.reason).toBe("timeout");
+    expect(r.error.toBody().error).toEqual({ message: "The answer from groq/m was interrupted: detail. The response is incomplete.", type: "upstream_error", code: "upstream_timeout", param: null });
+  });
+
+  it.each<UpstreamFailure>([
+    { kind: "stream-error", message: "boom" },
+    { kind: "connect", reset: true, message: "lost" },
+    { kind: "malformed", message: "garbage" },
+  ])("reports $kind as stream-error: nothing can fall back any more", (f) => {
+    const r = ended(f);
+    expect(r.reason).toBe("stream-error");
+    expect(r.error.code).toBe("upstream_stream_error");
+  });
+
+  it("does not hold blocked content against the provider", () => {
+    const r = ended({ kind: "blocked", message: "flagged", categories: [] });
+    expect(r.reason).toBeUndefined();
+    expect(r.error.code).toBe("content_blocked");
   });
 });
