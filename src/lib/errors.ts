@@ -40,7 +40,7 @@ export class RouterError extends Error {
 }
 
 /** Wraps anything thrown that is not a RouterError, so the renderer sees one type. */
-export class UnexpectedError extends RouterError {
+class UnexpectedError extends RouterError {
   constructor(readonly thrown: unknown) {
     super(thrown instanceof Error ? thrown.message : String(thrown));
     this.name = "UnexpectedError";

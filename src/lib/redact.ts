@@ -5,7 +5,7 @@
  */
 
 /** Longest upstream text kept: enough to read, bounded for logs, bodies and breaker state. */
-export const MAX_UPSTREAM_TEXT = 200;
+const MAX_UPSTREAM_TEXT = 200;
 
 /** The secrets one provider holds (a ProviderConfig fits). */
 export interface SecretHolder {

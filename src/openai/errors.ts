@@ -43,11 +43,7 @@ export class ApiError extends RouterError {
   readonly attempts: Attempt[] | undefined;
   readonly headers: Record<string, string>;
 
-  constructor(
-    status: number,
-    message: string,
-    opts: { type?: string; code?: string | null; param?: string | null; attempts?: Attempt[]; headers?: Record<string, string> } = {},
-  ) {
+  constructor(status: number, message: string, opts: { type?: string; code?: string | null; param?: string | null; attempts?: Attempt[]; headers?: Record<string, string> } = {}) {
     super(message);
     this.name = "ApiError";
     this.status = status;
@@ -107,5 +103,4 @@ function defaultType(status: number): string {
   return "invalid_request_error";
 }
 
-export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
-  new ApiError(400, message, { type: "invalid_request_error", param, code });
+export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) => new ApiError(400, message, { type: "invalid_request_error", param, code });

@@ -11,9 +11,7 @@ import { vectorToBase64, walkEmbeddings } from "./embeddings";
 import type { ResolvedChain } from "./resolve";
 import { attemptsHeader, walkChat } from "./walk";
 
-export type Answer =
-  | { kind: "json"; body: unknown; headers: Record<string, string> }
-  | { kind: "stream"; body: ReadableStream<Uint8Array>; headers: Record<string, string> };
+export type Answer = { kind: "json"; body: unknown; headers: Record<string, string> } | { kind: "stream"; body: ReadableStream<Uint8Array>; headers: Record<string, string> };
 
 export async function answerChat(scope: WalkScope, chain: ResolvedChain, request: ChatRequest): Promise<Answer> {
   const ctx = walkContext(scope);

@@ -14,7 +14,7 @@ import type { Clock } from "../lib/clock";
 import { guardStream } from "./guarded-stream";
 import { isTimedOut, Watchdog } from "./watchdog";
 
-export interface AttemptClocks {
+interface AttemptClocks {
   firstByteMs: number;
   idleMs: number;
   requestDeadline: number;

@@ -7,7 +7,7 @@ import type { BreakerOutcome } from "../breaker/gate";
 import type { UpstreamFailure } from "../providers/failures";
 
 /** A same-entry retry after a 429 only when the wait is this short. */
-export const MAX_RETRY_AFTER_S = 2;
+const MAX_RETRY_AFTER_S = 2;
 
 export type Decision =
   /** Record and go on to the next entry (optionally one same-entry retry first). */

@@ -11,7 +11,7 @@ import type { ResolvedChain } from "./resolve";
 import { walkChain, type Walked, type WalkContext } from "./walk";
 import { bytesToBase64 } from "../lib/base64";
 
-export function embeddingInputs(input: EmbeddingsRequest["input"]): string[] | number[][] {
+function embeddingInputs(input: EmbeddingsRequest["input"]): string[] | number[][] {
   if (typeof input === "string") return [input];
   if (input.length > 0 && typeof input[0] === "number") return [input as number[]];
   return input as string[] | number[][];

@@ -38,18 +38,22 @@ export interface WalkContext {
 const FINISH_GRACE_MS = 250;
 
 /** A usable entry: configured here, with an adapter, able to serve this request. */
-export interface Candidate {
+interface Candidate {
   entry: ChainEntry;
   provider: ProviderConfig;
   adapter: ProviderAdapter;
 }
 
 /** Pre-call skips that need no I/O; returns the candidate or records why not. */
-export function prepareEntry(entry: ChainEntry, ctx: WalkContext, attempts: Attempt[], capable: (a: ProviderAdapter) => string | undefined): Candidate | undefined {
+function prepareEntry(entry: ChainEntry, ctx: WalkContext, attempts: Attempt[], capable: (a: ProviderAdapter) => string | undefined): Candidate | undefined {
   const provider = ctx.providers.get(entry.provider);
   const adapter = provider ? adapterFor(provider.kind) : undefined;
   if (!provider?.configured || !adapter) {
-    attempts.push({ model: entry.id, reason: "unconfigured", detail: !provider ? `unknown provider ${entry.provider}` : !adapter ? `no adapter for kind ${provider.kind}` : `no key configured for ${entry.provider}` });
+    attempts.push({
+      model: entry.id,
+      reason: "unconfigured",
+      detail: !provider ? `unknown provider ${entry.provider}` : !adapter ? `no adapter for kind ${provider.kind}` : `no key configured for ${entry.provider}`,
+    });
     return undefined;
   }
   const why = capable(adapter);
@@ -150,7 +154,7 @@ export async function walkChat(ctx: WalkContext, chain: ResolvedChain, request: 
 }
 
 /** Every entry was skipped or failed: say exactly why, entry by entry. */
-export function exhausted(ctx: Pick<WalkContext, "clock" | "deadline" | "settings">, chain: ResolvedChain, attempts: Attempt[]): ApiError {
+function exhausted(ctx: Pick<WalkContext, "clock" | "deadline" | "settings">, chain: ResolvedChain, attempts: Attempt[]): ApiError {
   const label = chain.alias ?? chain.entries[0]?.id ?? "model";
   const summary = attempts.map((a) => `${a.model}: ${a.detail ?? a.reason}`).join("; ");
   const headers = attemptsHeader(attempts);
@@ -198,8 +202,14 @@ function malformedEvent(ctx: WalkContext, entry: ChainEntry, detail: string): vo
 
 function sleep(ms: number, signal: AbortSignal, clock: Clock): Promise<void> {
   return new Promise((resolve) => {
-    const onAbort = () => (cancel(), resolve());
-    const cancel = clock.setTimer(() => (signal.removeEventListener("abort", onAbort), resolve()), ms);
+    const onAbort = () => {
+      cancel();
+      resolve();
+    };
+    const cancel = clock.setTimer(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
     signal.addEventListener("abort", onAbort, { once: true });
   });
 }

@@ -54,4 +54,3 @@ export function fakeVector(text: string): number[] {
   for (const ch of text) h = (h * 31 + ch.charCodeAt(0)) % 1000;
   return [h / 1000, text.length / 100, 0.5, -0.25];
 }
-

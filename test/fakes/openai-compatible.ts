@@ -153,4 +153,3 @@ async function embeddings(ctx: FakeContext, model: string): Promise<void> {
   const tokens = inputs.reduce<number>((n, t) => n + String(t).split(/\s+/).length, 0);
   sendJson(res, 200, { object: "list", data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
 }
-

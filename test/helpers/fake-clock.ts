@@ -56,7 +56,7 @@ export class FakeClock implements Clock {
 }
 
 /** Lets every queued promise reaction run (microtasks only). */
-export async function settle(): Promise<void> {
+async function settle(): Promise<void> {
   for (let i = 0; i < 50; i++) await Promise.resolve();
 }
 

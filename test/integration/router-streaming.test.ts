@@ -125,7 +125,10 @@ describe("after the first token", () => {
     const res = await postWith(env([`groq-${t}/cut:2@${t}`]), "/v1/chat/completions", chat({ stream: true }));
     const events = await sseEvents(res);
     expect(events).not.toContain("[DONE]");
-    const content = events.slice(0, -1).map((e) => JSON.parse(e).choices[0]?.delta?.content ?? "").join("");
+    const content = events
+      .slice(0, -1)
+      .map((e) => JSON.parse(e).choices[0]?.delta?.content ?? "")
+      .join("");
     expect(content).toBe("Hello from");
     expect(JSON.parse(events.at(-1)!).error.code).toBe("upstream_stream_error");
   });
@@ -160,7 +163,10 @@ describe("after the first token", () => {
     expect(res.headers.get("x-mana-llm-resolved")).toBe(`groq-${t}/malformed@${t}`);
     const events = await sseEvents(res);
     expect(events.at(-1)).toBe("[DONE]");
-    const content = events.slice(0, -1).map((e) => JSON.parse(e).choices[0]?.delta?.content ?? "").join("");
+    const content = events
+      .slice(0, -1)
+      .map((e) => JSON.parse(e).choices[0]?.delta?.content ?? "")
+      .join("");
     expect(content).toBe(`Hello from groq malformed@${t}.`);
   });
 
@@ -301,9 +307,7 @@ describe("secrets", () => {
   let spies: MockInstance[] = [];
   const lines: string[] = [];
   beforeAll(() => {
-    spies = (["log", "warn", "error", "info", "debug"] as const).map((m) =>
-      vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" "))),
-    );
+    spies = (["log", "warn", "error", "info", "debug"] as const).map((m) => vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" "))));
   });
   afterAll(() => spies.forEach((s) => s.mockRestore()));
 

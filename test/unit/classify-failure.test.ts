@@ -30,31 +30,15 @@ describe("classifyFailure: fall back to the next entry", () => {
       { kind: "connect", reset: true, message: "connection lost" },
       { reason: "connect", retrySame: true, retryDelayMs: 0, breaker: { kind: "failure", reason: "connect" } },
     ],
-    [
-      "a first-byte timeout",
-      { kind: "timeout", phase: "first-byte" },
-      { reason: "timeout", retrySame: false, retryDelayMs: 0, breaker: { kind: "failure", reason: "timeout" } },
-    ],
-    [
-      "a malformed payload",
-      { kind: "malformed", message: "not json" },
-      { reason: "malformed", retrySame: false, retryDelayMs: 0, breaker: { kind: "failure", reason: "malformed" } },
-    ],
+    ["a first-byte timeout", { kind: "timeout", phase: "first-byte" }, { reason: "timeout", retrySame: false, retryDelayMs: 0, breaker: { kind: "failure", reason: "timeout" } }],
+    ["a malformed payload", { kind: "malformed", message: "not json" }, { reason: "malformed", retrySame: false, retryDelayMs: 0, breaker: { kind: "failure", reason: "malformed" } }],
     [
       "an in-stream error",
       { kind: "stream-error", message: "cut", code: "server_error" },
       { reason: "stream-error", retrySame: false, retryDelayMs: 0, breaker: { kind: "failure", reason: "stream-error" } },
     ],
-    [
-      "a 5xx (one same-entry retry)",
-      { kind: "http", status: 503, message: "overloaded" },
-      { reason: "http-5xx", retrySame: true, retryDelayMs: 0, breaker: { kind: "failure", reason: "http-5xx" } },
-    ],
-    [
-      "a 500",
-      { kind: "http", status: 500, message: "boom" },
-      { reason: "http-5xx", retrySame: true, retryDelayMs: 0, breaker: { kind: "failure", reason: "http-5xx" } },
-    ],
+    ["a 5xx (one same-entry retry)", { kind: "http", status: 503, message: "overloaded" }, { reason: "http-5xx", retrySame: true, retryDelayMs: 0, breaker: { kind: "failure", reason: "http-5xx" } }],
+    ["a 500", { kind: "http", status: 500, message: "boom" }, { reason: "http-5xx", retrySame: true, retryDelayMs: 0, breaker: { kind: "failure", reason: "http-5xx" } }],
   ])("%s counts against the breaker", (_name, failure, expected) => {
     expect(classifyFailure(failure, "groq")).toEqual({ action: "next", ...expected });
   });

@@ -8,12 +8,19 @@ import { UpstreamError } from "../../src/providers/failures";
 
 describe("errorResponse", () => {
   it("renders an ApiError as the OpenAI envelope with its headers and the request id", async () => {
-    const err = new ApiError(503, "No healthy provider", { type: "no_healthy_provider", code: "no_healthy_provider", attempts: [{ model: "groq/x", reason: "timeout", detail: "first-byte timeout" }], headers: { "X-Mana-LLM-Attempts": "groq/x=timeout" } });
+    const err = new ApiError(503, "No healthy provider", {
+      type: "no_healthy_provider",
+      code: "no_healthy_provider",
+      attempts: [{ model: "groq/x", reason: "timeout", detail: "first-byte timeout" }],
+      headers: { "X-Mana-LLM-Attempts": "groq/x=timeout" },
+    });
     const res = errorResponse(err, "req-1");
     expect(res.status).toBe(503);
     expect(res.headers.get("x-request-id")).toBe("req-1");
     expect(res.headers.get("x-mana-llm-attempts")).toBe("groq/x=timeout");
-    expect(await res.json()).toEqual({ error: { message: "No healthy provider", type: "no_healthy_provider", code: "no_healthy_provider", param: null, attempts: [{ model: "groq/x", reason: "timeout" }] } });
+    expect(await res.json()).toEqual({
+      error: { message: "No healthy provider", type: "no_healthy_provider", code: "no_healthy_provider", param: null, attempts: [{ model: "groq/x", reason: "timeout" }] },
+    });
     expect(err.logLine()).toMatchObject({ level: "error", event: "request.failed", fields: { status: 503 } });
     expect(new ApiError(400, "bad").logLine()).toBeUndefined();
   });
