@@ -38,13 +38,29 @@ describe("breaker view latency (bench)", () => {
     const gate = () => createBreakerGate(env, { ...settings, breakerCacheMs: 60_000 }, () => {});
     // The first DO of a fresh runtime takes hundreds of ms to start (an admit then fails
     // open at the deadline); start one elsewhere so the numbers below are steady state.
-    const boot = await sample(1, () => {}, () => env.PROVIDER_HEALTH.getByName(`boot-${tag()}`).snapshot());
+    const boot = await sample(
+      1,
+      () => {},
+      () => env.PROVIDER_HEALTH.getByName(`boot-${tag()}`).snapshot(),
+    );
     // First contact with a provider's DO, without the view's deadline: paid once per provider.
-    const first = await sample(1, () => {}, () => env.PROVIDER_HEALTH.getByName(provider).acquire(Date.now()));
-    const cold = await sample(200, () => forgetBreakerView(env.PROVIDER_HEALTH), () => gate().admit(provider));
+    const first = await sample(
+      1,
+      () => {},
+      () => env.PROVIDER_HEALTH.getByName(provider).acquire(Date.now()),
+    );
+    const cold = await sample(
+      200,
+      () => forgetBreakerView(env.PROVIDER_HEALTH),
+      () => gate().admit(provider),
+    );
     const warmGate = gate();
     await warmGate.admit(provider);
-    const warm = await sample(200, () => {}, () => warmGate.admit(provider));
+    const warm = await sample(
+      200,
+      () => {},
+      () => warmGate.admit(provider),
+    );
     console.log(`[bench] first DO of the runtime:       ${stats(boot)}`);
     console.log(`[bench] acquire, first contact (DO):  ${stats(first)}`);
     console.log(`[bench] admit cold (DO round trip):    ${stats(cold)}`);

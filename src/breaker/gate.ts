@@ -4,10 +4,7 @@
  * path (ctx.waitUntil). src/breaker/view.ts implements it over the ProviderHealth
  * Durable Objects with an isolate cache.
  */
-export type BreakerOutcome =
-  | { kind: "success" }
-  | { kind: "failure"; reason: string }
-  | { kind: "rate-limited"; retryAfterS?: number };
+export type BreakerOutcome = { kind: "success" } | { kind: "failure"; reason: string } | { kind: "rate-limited"; retryAfterS?: number };
 
 export interface BreakerGate {
   /** True when the provider may be called now (closed, or this request got the half-open trial permit). */

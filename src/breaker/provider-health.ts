@@ -129,11 +129,7 @@ export class ProviderHealth extends DurableObject<Env> {
     const result = step(before, event, now, this.getPolicy());
     if (JSON.stringify(result.state) !== JSON.stringify(before)) this.store(result.state, now);
     for (const t of result.transitions) {
-      this.ctx.storage.sql.exec(
-        "INSERT INTO transitions (from_state, to_state, count) VALUES (?, ?, 1) ON CONFLICT (from_state, to_state) DO UPDATE SET count = count + 1",
-        t.from,
-        t.to,
-      );
+      this.ctx.storage.sql.exec("INSERT INTO transitions (from_state, to_state, count) VALUES (?, ?, 1) ON CONFLICT (from_state, to_state) DO UPDATE SET count = count + 1", t.from, t.to);
       log(t.to === "closed" ? "info" : "warn", "breaker.transition", {
         provider: this.provider,
         from: t.from,

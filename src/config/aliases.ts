@@ -61,9 +61,7 @@ const providerSchema = z.strictObject({
 const aliasSchema = z.looseObject(
   {
     description: z.string({ error: "description must be a string" }),
-    chain: z
-      .array(z.string({ error: "chain entries must be strings" }), { error: "chain must be a list of provider/model strings" })
-      .min(1, "chain must not be empty"),
+    chain: z.array(z.string({ error: "chain entries must be strings" }), { error: "chain must be a list of provider/model strings" }).min(1, "chain must not be empty"),
     same_vector_space: z.boolean({ error: "same_vector_space must be true or false" }).optional(),
   },
   { error: "an alias must be a mapping with description and chain" },
@@ -73,10 +71,7 @@ const rootSchema = z.looseObject(
   {
     aliases: z.record(z.string(), aliasSchema, { error: "aliases must be a mapping of alias name → {description, chain}" }),
     default: z.string({ error: "default must name one of the aliases" }),
-    providers: z
-      .record(z.string(), providerSchema, { error: "providers must be a mapping of name → {kind, base_url, api_key_env}" })
-      .nullable()
-      .optional(),
+    providers: z.record(z.string(), providerSchema, { error: "providers must be a mapping of name → {kind, base_url, api_key_env}" }).nullable().optional(),
   },
   { error: "the root of aliases.yaml must be a mapping" },
 );
@@ -107,8 +102,7 @@ export function parseAliasesYaml(text: string, source: RouterConfig["source"] = 
     const at = whereKey(["providers", name]);
     if (!PROVIDER_NAME.test(name)) throw new ConfigError(`aliases.yaml${at}: provider "${name}": names are lower-case letters, digits, - and _`);
     if (name in BUILTIN_PROVIDERS) throw new ConfigError(`aliases.yaml${at}: provider "${name}" is built in; configure it with its env vars instead`);
-    if (p.kind !== "ollama" && !p.api_key_env)
-      throw new ConfigError(`aliases.yaml${at}: provider "${name}": api_key_env must name the environment variable holding its key`);
+    if (p.kind !== "ollama" && !p.api_key_env) throw new ConfigError(`aliases.yaml${at}: provider "${name}": api_key_env must name the environment variable holding its key`);
     providers.set(name, Object.freeze({ name, kind: p.kind, baseUrl: p.base_url.replace(/\/+$/, ""), apiKeyEnv: p.api_key_env }));
   }
 
@@ -117,8 +111,7 @@ export function parseAliasesYaml(text: string, source: RouterConfig["source"] = 
 
   const aliases = new Map<string, AliasDefinition>();
   for (const [name, body] of entries) {
-    if (!ALIAS_NAME.test(name))
-      throw new ConfigError(`aliases.yaml${whereKey(["aliases", name])}: alias "${name}": names must be mana/<one segment>, e.g. mana/fast-text`);
+    if (!ALIAS_NAME.test(name)) throw new ConfigError(`aliases.yaml${whereKey(["aliases", name])}: alias "${name}": names must be mana/<one segment>, e.g. mana/fast-text`);
     const chain = body.chain.map((raw, index) => {
       const at = where(["aliases", name, "chain", index]);
       const entry = parseChainEntry(raw);
@@ -129,13 +122,9 @@ export function parseAliasesYaml(text: string, source: RouterConfig["source"] = 
         );
       return Object.freeze(entry);
     });
-    aliases.set(
-      name,
-      Object.freeze({ name, description: body.description, chain: Object.freeze(chain), sameVectorSpace: body.same_vector_space ?? false }),
-    );
+    aliases.set(name, Object.freeze({ name, description: body.description, chain: Object.freeze(chain), sameVectorSpace: body.same_vector_space ?? false }));
   }
-  if (!aliases.has(root.default))
-    throw new ConfigError(`aliases.yaml${where(["default"])}: default "${root.default}" is not a defined alias (${[...aliases.keys()].join(", ")})`);
+  if (!aliases.has(root.default)) throw new ConfigError(`aliases.yaml${where(["default"])}: default "${root.default}" is not a defined alias (${[...aliases.keys()].join(", ")})`);
 
   return Object.freeze({
     aliases,
@@ -183,7 +172,10 @@ function keyNodeOf(doc: Document, path: readonly PropertyKey[]): unknown {
 function describePath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return "";
   if (path[0] === "aliases" && path.length >= 2) {
-    const rest = path.slice(2).map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+    const rest = path
+      .slice(2)
+      .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+      .join("");
     return `alias "${String(path[1])}"${rest ? ` ${rest.replace(/^\./, "")}` : ""}: `;
   }
   return `${path.map(String).join(".")}: `;

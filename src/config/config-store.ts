@@ -93,9 +93,7 @@ export class ConfigStore extends DurableObject<Env> {
   }
 
   private load(): OverrideRecord {
-    const row = this.ctx.storage.sql
-      .exec<{ text: string | null; version: number; updated_at: number }>("SELECT text, version, updated_at FROM override WHERE id = 1")
-      .toArray()[0];
+    const row = this.ctx.storage.sql.exec<{ text: string | null; version: number; updated_at: number }>("SELECT text, version, updated_at FROM override WHERE id = 1").toArray()[0];
     return row ? { version: row.version, text: row.text, updatedAt: row.updated_at } : EMPTY;
   }
 

@@ -64,9 +64,11 @@ export async function currentConfig(ns: ConfigNamespace, base: RouterConfig, loo
     refresh = started;
     view.inflight = started;
     lookup.waitUntil(
-      started.catch(() => {}).finally(() => {
-        if (view.inflight === started) view.inflight = undefined;
-      }),
+      started
+        .catch(() => {})
+        .finally(() => {
+          if (view.inflight === started) view.inflight = undefined;
+        }),
     );
   }
   try {

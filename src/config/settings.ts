@@ -47,7 +47,11 @@ export interface Settings {
   adminKeys: string[];
 }
 
-const list = (v: string | undefined) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+const list = (v: string | undefined) =>
+  (v ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export function loadSettings(env: EnvStrings): Settings {
   const tuning = {} as Record<TuningName, number>;

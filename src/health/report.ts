@@ -63,7 +63,12 @@ export function overallStatus(providers: readonly Pick<ProviderHealthView, "stat
 export async function collectHealth(env: Env, providers: ReadonlyMap<string, ProviderConfig>, now: number): Promise<HealthReport> {
   const configured = [...providers.values()].filter((p) => p.configured).map((p) => p.name);
   const snapshots = await Promise.allSettled(
-    configured.map((name) => withDeadline(Promise.resolve().then(() => env.PROVIDER_HEALTH.getByName(name).snapshot(now)), SNAPSHOT_DEADLINE_MS)),
+    configured.map((name) =>
+      withDeadline(
+        Promise.resolve().then(() => env.PROVIDER_HEALTH.getByName(name).snapshot(now)),
+        SNAPSHOT_DEADLINE_MS,
+      ),
+    ),
   );
   const out: Record<string, ProviderHealthView> = {};
   snapshots.forEach((r, i) => {

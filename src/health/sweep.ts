@@ -55,9 +55,7 @@ export async function sweepProviders(env: Env, settings: Settings): Promise<Prob
     return [];
   }
   const settled = await Promise.allSettled(providers.map((p) => probeAndRecord(env, p, settings.probeTimeoutMs)));
-  const outcomes = settled.map((r, i): ProbeOutcome =>
-    r.status === "fulfilled" ? r.value : { provider: providers[i]!.name, outcome: "dead", reason: `sweep error: ${errorText(r.reason)}`, ms: 0 },
-  );
+  const outcomes = settled.map((r, i): ProbeOutcome => (r.status === "fulfilled" ? r.value : { provider: providers[i]!.name, outcome: "dead", reason: `sweep error: ${errorText(r.reason)}`, ms: 0 }));
   log("debug", "probe.sweep", {
     alive: outcomes.filter((o) => o.outcome === "alive").map((o) => o.provider),
     dead: outcomes.filter((o) => o.outcome === "dead").map((o) => o.provider),

@@ -11,11 +11,7 @@ export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
     const { apiKeys, adminKeys, allowOpenAccess } = c.get("settings");
     if (apiKeys.length === 0 && adminKeys.length === 0) {
       if (!allowOpenAccess) {
-        throw new ApiError(
-          401,
-          "This deployment has no API keys configured (set the API_KEYS secret); it refuses all requests until it has some",
-          { code: "no_keys_configured" },
-        );
+        throw new ApiError(401, "This deployment has no API keys configured (set the API_KEYS secret); it refuses all requests until it has some", { code: "no_keys_configured" });
       }
       c.set("isAdmin", true);
       return next();

@@ -70,5 +70,5 @@ export function renderExposition(defs: readonly MetricDef[], data: MetricsData):
       lines.push(`${def.name}_count${labelSet(def.labels, values)} ${formatValue(h.count)}`);
     }
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

@@ -29,8 +29,7 @@ export function observeLlm(recorder: MetricsRecorder | undefined, opts: LlmObser
   const streaming = String(opts.streaming);
   let callStartedAt = opts.now();
   let answering: { entry: ChainEntry; startedAt: number } | undefined;
-  const failed = (entry: ChainEntry, reason: AttemptReason) =>
-    recorder.inc(METRICS.llmErrors, { provider: entry.provider, model: entry.model, error_type: reason });
+  const failed = (entry: ChainEntry, reason: AttemptReason) => recorder.inc(METRICS.llmErrors, { provider: entry.provider, model: entry.model, error_type: reason });
 
   return {
     calling(entry) {

@@ -118,9 +118,7 @@ export function addHistogram(target: MetricsData, def: MetricDef, key: string, h
   for (const d of [target, accepted]) {
     const series = (d.histograms[def.name] ??= {});
     const prev = series[key];
-    series[key] = prev
-      ? { buckets: prev.buckets.map((n, i) => n + h.buckets[i]!), sum: prev.sum + h.sum, count: prev.count + h.count }
-      : { buckets: [...h.buckets], sum: h.sum, count: h.count };
+    series[key] = prev ? { buckets: prev.buckets.map((n, i) => n + h.buckets[i]!), sum: prev.sum + h.sum, count: prev.count + h.count } : { buckets: [...h.buckets], sum: h.sum, count: h.count };
   }
   return true;
 }

@@ -24,7 +24,12 @@ const UNCAPPED: MergeOptions = { defs: METRIC_BY_NAME, cap: Infinity };
  */
 export async function readShards(ns: Env["METRICS_STORE"], deadlineMs = SCRAPE_DEADLINE_MS): Promise<MetricsData> {
   const reads = await Promise.allSettled(
-    Array.from({ length: METRICS_SHARDS }, (_, i) => withDeadline(Promise.resolve().then(() => ns.getByName(shardName(i)).read() as Promise<MetricsData>), deadlineMs)),
+    Array.from({ length: METRICS_SHARDS }, (_, i) =>
+      withDeadline(
+        Promise.resolve().then(() => ns.getByName(shardName(i)).read() as Promise<MetricsData>),
+        deadlineMs,
+      ),
+    ),
   );
   const total = emptyData();
   const missing: string[] = [];
@@ -51,7 +56,12 @@ export async function breakerSamples(env: Env, providers: ReadonlyMap<string, Pr
   const [health, transitions] = await Promise.all([
     collectHealth(env, providers, now),
     Promise.allSettled(
-      configured.map((name) => withDeadline(Promise.resolve().then(() => env.PROVIDER_HEALTH.getByName(name).transitionCounts() as Promise<TransitionCount[]>), SCRAPE_DEADLINE_MS)),
+      configured.map((name) =>
+        withDeadline(
+          Promise.resolve().then(() => env.PROVIDER_HEALTH.getByName(name).transitionCounts() as Promise<TransitionCount[]>),
+          SCRAPE_DEADLINE_MS,
+        ),
+      ),
     ),
   ]);
   for (const [provider, view] of Object.entries(health.providers)) {

@@ -74,9 +74,7 @@ export interface ModelInfo {
 
 /** True when a chunk carries content or a tool call: what "first byte" means (DESIGN.md). */
 export function hasPayload(chunk: ChatChunk): boolean {
-  return chunk.choices.some(
-    (c) => (typeof c.delta.content === "string" && c.delta.content.length > 0) || (c.delta.tool_calls?.length ?? 0) > 0,
-  );
+  return chunk.choices.some((c) => (typeof c.delta.content === "string" && c.delta.content.length > 0) || (c.delta.tool_calls?.length ?? 0) > 0);
 }
 
 export function completionId(): string {

@@ -7,10 +7,7 @@ import { z } from "zod";
 const textPart = z.looseObject({ type: z.literal("text"), text: z.string() });
 const imagePart = z.looseObject({
   type: z.literal("image_url"),
-  image_url: z.union([
-    z.string().min(1),
-    z.looseObject({ url: z.string().min(1, "image_url.url must be a non-empty URL"), detail: z.string().optional() }),
-  ]),
+  image_url: z.union([z.string().min(1), z.looseObject({ url: z.string().min(1, "image_url.url must be a non-empty URL"), detail: z.string().optional() })]),
 });
 export const contentPartSchema = z.discriminatedUnion("type", [textPart, imagePart]);
 
@@ -44,10 +41,7 @@ export const toolSchema = z.looseObject({
   }),
 });
 
-export const toolChoiceSchema = z.union([
-  z.enum(["none", "auto", "required"]),
-  z.looseObject({ type: z.literal("function"), function: z.looseObject({ name: z.string().min(1) }) }),
-]);
+export const toolChoiceSchema = z.union([z.enum(["none", "auto", "required"]), z.looseObject({ type: z.literal("function"), function: z.looseObject({ name: z.string().min(1) }) })]);
 
 export const responseFormatSchema = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("text") }),
@@ -75,7 +69,10 @@ export const chatRequestSchema = z
     top_p: z.number().min(0).max(1).nullable().optional(),
     max_tokens: positiveInt.nullable().optional(),
     max_completion_tokens: positiveInt.nullable().optional(),
-    stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+    stop: z
+      .union([z.string(), z.array(z.string()).max(4)])
+      .nullable()
+      .optional(),
     presence_penalty: z.number().min(-2).max(2).nullable().optional(),
     frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
     seed: z.number().int().nullable().optional(),
@@ -94,12 +91,7 @@ export const chatRequestSchema = z
 
 export const embeddingsRequestSchema = z.looseObject({
   model: z.string().min(1).optional(),
-  input: z.union([
-    z.string(),
-    z.array(z.string()).min(1, "input must not be empty"),
-    z.array(z.number().int()).min(1),
-    z.array(z.array(z.number().int()).min(1)).min(1),
-  ]),
+  input: z.union([z.string(), z.array(z.string()).min(1, "input must not be empty"), z.array(z.number().int()).min(1), z.array(z.array(z.number().int()).min(1)).min(1)]),
   encoding_format: z.enum(["float", "base64"]).optional(),
   dimensions: positiveInt.optional(),
   user: z.string().optional(),

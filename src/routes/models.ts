@@ -70,9 +70,7 @@ async function providerModels(provider: ProviderConfig, timeoutMs: number): Prom
   if (hit) return hit.json<ModelInfo[]>();
   try {
     const models = await adapter.listModels(provider, AbortSignal.timeout(timeoutMs));
-    await cache
-      ?.put(key, new Response(JSON.stringify(models), { headers: { "content-type": "application/json", "cache-control": `max-age=${MODEL_LIST_TTL_S}` } }))
-      .catch(() => {});
+    await cache?.put(key, new Response(JSON.stringify(models), { headers: { "content-type": "application/json", "cache-control": `max-age=${MODEL_LIST_TTL_S}` } })).catch(() => {});
     return models;
   } catch (err) {
     log("warn", "models.list_failed", { provider: provider.name, error: redactSecrets(err instanceof Error ? err.message : String(err), provider) });

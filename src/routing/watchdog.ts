@@ -32,8 +32,14 @@ export class Watchdog {
         if (this.watched === watched) this.watched = undefined;
       };
       p.then(
-        (v) => (done(), resolve(v)),
-        (e: unknown) => (done(), reject(e)),
+        (v) => {
+          done();
+          resolve(v);
+        },
+        (e: unknown) => {
+          done();
+          reject(e);
+        },
       );
     });
   }

@@ -146,7 +146,11 @@ async function preAnswerFault(ctx: FakeContext, model: string): Promise<boolean>
       return true;
     }
     case "unauthenticated":
-      sendError(ctx, { code: 401, status: "UNAUTHENTICATED", message: "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential." });
+      sendError(ctx, {
+        code: 401,
+        status: "UNAUTHENTICATED",
+        message: "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.",
+      });
       return true;
     case "permission-denied":
       sendError(ctx, { code: 403, status: "PERMISSION_DENIED", message: "Permission denied: Consumer has been suspended." });
@@ -155,7 +159,11 @@ async function preAnswerFault(ctx: FakeContext, model: string): Promise<boolean>
       sendError(ctx, invalid("* GenerateContentRequest.generation_config.temperature: must be between 0 and 2\n"));
       return true;
     case "unknown-model":
-      sendError(ctx, { code: 404, status: "NOT_FOUND", message: `models/${model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.` });
+      sendError(ctx, {
+        code: 404,
+        status: "NOT_FOUND",
+        message: `models/${model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`,
+      });
       return true;
     case "context-length":
       sendError(ctx, invalid("The input token count (1200000) exceeds the maximum number of tokens allowed (1048576)."));
@@ -201,7 +209,11 @@ function answer(ctx: FakeContext, model: string): Event[] | GoogleErrorInit {
     case "recitation":
       return [
         { ...text("Four score and seven"), ...partial(4) },
-        { ...text(" years ago", { finishReason: "RECITATION", citationMetadata: { citationSources: [{ startIndex: 0, endIndex: 29, uri: "https://example.com/gettysburg" }] } }), ...base, usageMetadata: usage(7) },
+        {
+          ...text(" years ago", { finishReason: "RECITATION", citationMetadata: { citationSources: [{ startIndex: 0, endIndex: 29, uri: "https://example.com/gettysburg" }] } }),
+          ...base,
+          usageMetadata: usage(7),
+        },
       ];
     case "max-tokens":
       return [
@@ -210,14 +222,22 @@ function answer(ctx: FakeContext, model: string): Event[] | GoogleErrorInit {
         { ...text(" google", { finishReason: "MAX_TOKENS" }), ...base, usageMetadata: usage(3) },
       ];
     case "malformed-function-call":
-      return [{ ...base, candidates: [{ finishReason: "MALFORMED_FUNCTION_CALL", finishMessage: 'Malformed function call: print(default_api.get_weather(city="Paris"', index: 0 }], usageMetadata: usage(0) }];
+      return [
+        { ...base, candidates: [{ finishReason: "MALFORMED_FUNCTION_CALL", finishMessage: 'Malformed function call: print(default_api.get_weather(city="Paris"', index: 0 }], usageMetadata: usage(0) },
+      ];
     case "unknown-finish":
       return [{ ...base, candidates: [{ content: { parts: [], role: "model" }, finishReason: "OTHER", index: 0 }], usageMetadata: usage(0) }];
     case "prompt-blocked":
       return [
         {
           ...base,
-          promptFeedback: { blockReason: f.args[0] ?? "SAFETY", safetyRatings: [{ category: "HARM_CATEGORY_HARASSMENT", probability: "HIGH", blocked: true }, { category: "HARM_CATEGORY_HATE_SPEECH", probability: "LOW" }] },
+          promptFeedback: {
+            blockReason: f.args[0] ?? "SAFETY",
+            safetyRatings: [
+              { category: "HARM_CATEGORY_HARASSMENT", probability: "HIGH", blocked: true },
+              { category: "HARM_CATEGORY_HATE_SPEECH", probability: "LOW" },
+            ],
+          },
           usageMetadata: { promptTokenCount: prompt, totalTokenCount: prompt },
         },
       ];
@@ -246,7 +266,13 @@ function toolTurn(ctx: FakeContext, model: string, body: { contents: Turn[] }, b
     return [
       {
         ...base,
-        candidates: [{ content: { parts: [{ functionCall: { name: declared ?? "get_weather", args: { city: "Paris", unit: "c" } }, thoughtSignature: signature }], role: "model" }, finishReason: "STOP", index: 0 }],
+        candidates: [
+          {
+            content: { parts: [{ functionCall: { name: declared ?? "get_weather", args: { city: "Paris", unit: "c" } }, thoughtSignature: signature }], role: "model" },
+            finishReason: "STOP",
+            index: 0,
+          },
+        ],
         usageMetadata: usage(9, 31),
       },
     ];
@@ -266,7 +292,10 @@ function toolTurn(ctx: FakeContext, model: string, body: { contents: Turn[] }, b
     }
   }
   // The function response must name the function that was called.
-  const calls = body.contents.flatMap((c) => c.parts ?? []).filter((p) => p.functionCall).map((p) => (p.functionCall as { name: string }).name);
+  const calls = body.contents
+    .flatMap((c) => c.parts ?? [])
+    .filter((p) => p.functionCall)
+    .map((p) => (p.functionCall as { name: string }).name);
   for (const p of body.contents.flatMap((c) => c.parts ?? []).filter((p) => p.functionResponse)) {
     const name = (p.functionResponse as { name?: string }).name;
     if (!name || !calls.includes(name)) return invalid(`functionResponse.name "${name}" does not match any functionCall in the history`);
@@ -296,7 +325,9 @@ async function stream(ctx: FakeContext, model: string, events: Event[]): Promise
     if (f.name === "cut" && i === Number(f.args[0] ?? 1)) return void res.end();
     if (f.name === "stall" && i === Number(f.args[0] ?? 1)) return untilClosed(res);
     if (f.name === "stream-error" && i === Number(f.args[0] ?? 1)) {
-      send(JSON.stringify({ error: { code: 500, message: "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting", status: "INTERNAL" } }));
+      send(
+        JSON.stringify({ error: { code: 500, message: "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting", status: "INTERNAL" } }),
+      );
       return void res.end();
     }
     if (f.name === "malformed" && i === 2) send("{this is not json");
@@ -328,13 +359,44 @@ function embed(ctx: FakeContext, model: string): void {
 const TOP_LEVEL = new Set(["contents", "systemInstruction", "tools", "toolConfig", "generationConfig", "safetySettings", "cachedContent"]);
 const PART_KEYS = new Set(["text", "inlineData", "fileData", "functionCall", "functionResponse", "thoughtSignature", "thought"]);
 const GENERATION_CONFIG = new Set([
-  "temperature", "topP", "topK", "maxOutputTokens", "stopSequences", "seed", "presencePenalty", "frequencyPenalty",
-  "candidateCount", "responseMimeType", "responseSchema", "thinkingConfig", "responseLogprobs", "logprobs",
+  "temperature",
+  "topP",
+  "topK",
+  "maxOutputTokens",
+  "stopSequences",
+  "seed",
+  "presencePenalty",
+  "frequencyPenalty",
+  "candidateCount",
+  "responseMimeType",
+  "responseSchema",
+  "thinkingConfig",
+  "responseLogprobs",
+  "logprobs",
 ]);
 const SCHEMA_KEYS = new Set([
-  "type", "format", "title", "description", "nullable", "enum", "maxItems", "minItems", "properties", "required",
-  "minProperties", "maxProperties", "minLength", "maxLength", "pattern", "example", "anyOf", "propertyOrdering",
-  "default", "items", "minimum", "maximum",
+  "type",
+  "format",
+  "title",
+  "description",
+  "nullable",
+  "enum",
+  "maxItems",
+  "minItems",
+  "properties",
+  "required",
+  "minProperties",
+  "maxProperties",
+  "minLength",
+  "maxLength",
+  "pattern",
+  "example",
+  "anyOf",
+  "propertyOrdering",
+  "default",
+  "items",
+  "minimum",
+  "maximum",
 ]);
 const SCHEMA_TYPES = new Set(["STRING", "NUMBER", "INTEGER", "BOOLEAN", "ARRAY", "OBJECT", "NULL", "string", "number", "integer", "boolean", "array", "object"]);
 
@@ -370,7 +432,7 @@ function validateGenerateRequest(body: unknown): string | undefined {
     }
   }
   for (const [t, tool] of ((req.tools as Json[] | undefined) ?? []).entries()) {
-    for (const [d, decl] of (((tool.functionDeclarations as Json[] | undefined) ?? [])).entries()) {
+    for (const [d, decl] of ((tool.functionDeclarations as Json[] | undefined) ?? []).entries()) {
       if (decl.parameters !== undefined) {
         const bad = validateSchema(decl.parameters, `tools[${t}].function_declarations[${d}].parameters`);
         if (bad) return bad;

@@ -62,7 +62,13 @@ export async function sseEvents(res: Response): Promise<string[]> {
   const text = await res.text();
   return text
     .split("\n\n")
-    .map((block) => block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n"))
+    .map((block) =>
+      block
+        .split("\n")
+        .filter((l) => l.startsWith("data: "))
+        .map((l) => l.slice(6))
+        .join("\n"),
+    )
     .filter((d) => d.length > 0);
 }
 

@@ -22,10 +22,7 @@ export interface Outcome {
 }
 
 /** Runs a converter over a body, collecting chunks, malformed reports and the typed failure. */
-export async function collect(
-  convert: (body: ReadableStream<Uint8Array>, onMalformed: (detail: string) => void) => AsyncIterable<ChatChunk>,
-  parts: Uint8Array[],
-): Promise<Outcome> {
+export async function collect(convert: (body: ReadableStream<Uint8Array>, onMalformed: (detail: string) => void) => AsyncIterable<ChatChunk>, parts: Uint8Array[]): Promise<Outcome> {
   const out: Outcome = { chunks: [], malformed: [] };
   try {
     for await (const c of convert(streamOf(parts), (d) => out.malformed.push(d))) out.chunks.push(c);

@@ -127,7 +127,11 @@ describe("PUT /v1/aliases", () => {
   it.each([
     ["invalid YAML", (y: string) => y.replace("chain: [", "chain: [[["), /^aliases\.yaml line \d+: invalid YAML/],
     ["an unknown provider kind", (y: string) => y.replace("kind: openai", "kind: llama"), /^aliases\.yaml line 7: providers\.extra-[0-9a-f]+\.kind: kind must be one of openai, ollama, gemini$/],
-    ["a bad alias name", (y: string) => y.replace("  mana/t:", "  mana/t/x:").replace("default: mana/t", "default: mana/t/x"), /^aliases\.yaml line 2: alias "mana\/t\/x": names must be mana\/<one segment>/],
+    [
+      "a bad alias name",
+      (y: string) => y.replace("  mana/t:", "  mana/t/x:").replace("default: mana/t", "default: mana/t/x"),
+      /^aliases\.yaml line 2: alias "mana\/t\/x": names must be mana\/<one segment>/,
+    ],
     ["an unknown provider in a chain", (y: string) => y.replace("chain: [", "chain: [nope/model, "), /^aliases\.yaml line 4: alias "mana\/t" chain\[0\]: unknown provider "nope"/],
     ["a default that is not an alias", (y: string) => y.replace("default: mana/t", "default: mana/none"), /^aliases\.yaml line 5: default "mana\/none" is not a defined alias/],
   ])("%s → 400 with the parser's located message, and the previous config stays", async (_label, breakIt, message) => {
@@ -211,7 +215,11 @@ describe("PUT /v1/aliases", () => {
   it("a store that fails the write → 503, and the config in force is unchanged", async () => {
     const t = tag();
     const broken = { getByName: () => ({ get: () => Promise.reject(new Error("down")), put: () => Promise.reject(new Error("down")) }) };
-    const req = new Request("http://router.test/v1/aliases", { method: "PUT", headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/yaml" }, body: overrideYaml(t, [`groq/ok@${t}`]) });
+    const req = new Request("http://router.test/v1/aliases", {
+      method: "PUT",
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/yaml" },
+      body: overrideYaml(t, [`groq/ok@${t}`]),
+    });
     let res: Response | undefined;
     await captureLogs(async () => {
       res = await worker.fetch(req as Request<unknown, IncomingRequestCfProperties>, { ...env, CONFIG_STORE: broken } as unknown as Env, createExecutionContext());

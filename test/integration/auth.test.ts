@@ -14,8 +14,7 @@ async function errorOf(res: Response): Promise<ErrorBody> {
 }
 
 /** Calls the Worker with some bindings overridden; no key unless the headers carry one. */
-const fetchWithEnv = (overrides: Record<string, string>, path: string, init: RequestInit = {}) =>
-  callWith(overrides, path, { ...init, key: null });
+const fetchWithEnv = (overrides: Record<string, string>, path: string, init: RequestInit = {}) => callWith(overrides, path, { ...init, key: null });
 
 describe("API keys", () => {
   it("no key → 401 explaining how to send one", async () => {
@@ -241,13 +240,10 @@ describe("CORS", () => {
     expect(res.headers.get("vary")).toMatch(/Origin/);
   });
 
-  it.each(["https://evil.example.com", "https://app.example.com.evil.example", "http://app.example.com", "null"])(
-    "a preflight from %s gets no Access-Control-Allow-Origin",
-    async (origin) => {
-      const res = await preflight(origin);
-      expect(res.headers.get("access-control-allow-origin")).toBeNull();
-    },
-  );
+  it.each(["https://evil.example.com", "https://app.example.com.evil.example", "http://app.example.com", "null"])("a preflight from %s gets no Access-Control-Allow-Origin", async (origin) => {
+    const res = await preflight(origin);
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+  });
 
   it("a cross-origin request from an allowed origin can read the answer and our headers", async () => {
     const res = await call("/v1/models", { headers: { origin: ALLOWED_ORIGIN } });

@@ -35,7 +35,11 @@ describe("ConfigStore Durable Object", () => {
 
   it.each([
     ["broken YAML", "aliases:\n  mana/a: {description: x, chain: [groq/ok]\ndefault: mana/a\n", /^aliases\.yaml line \d+: invalid YAML/],
-    ["an unknown provider kind", `${yamlFor("a")}providers:\n  lm: {kind: llama, base_url: "http://127.0.0.1:1/v1", api_key_env: LM_KEY}\n`, /line 7: providers\.lm\.kind: kind must be one of openai, ollama, gemini/],
+    [
+      "an unknown provider kind",
+      `${yamlFor("a")}providers:\n  lm: {kind: llama, base_url: "http://127.0.0.1:1/v1", api_key_env: LM_KEY}\n`,
+      /line 7: providers\.lm\.kind: kind must be one of openai, ollama, gemini/,
+    ],
     ["a bad alias name", yamlFor("a").replace("mana/a:", "fast:"), /line 2: alias "fast": names must be mana\/<one segment>/],
     ["an unknown provider in a chain", yamlFor("a", "groq/ok, nope/m"), /line 4: alias "mana\/a" chain\[1\]: unknown provider "nope"/],
   ])("refuses %s with the parser's located message and stores nothing", async (_label, text, message) => {

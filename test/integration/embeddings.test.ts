@@ -5,7 +5,10 @@ import { chainYaml, fakeLog, ownProviders, postWith, tag, tagOf } from "../helpe
 const PROVIDERS = "providers:\n";
 // Each test uses providers of its own so breaker state never leaks between tests.
 const env = (chain: string[], sameSpace = false) => ({
-  ALIASES_YAML: chainYaml(chain, PROVIDERS + (tagOf(chain) ? ownProviders(tagOf(chain)!) : "")).replace("description: test chain", `description: test chain${sameSpace ? "\n    same_vector_space: true" : ""}`),
+  ALIASES_YAML: chainYaml(chain, PROVIDERS + (tagOf(chain) ? ownProviders(tagOf(chain)!) : "")).replace(
+    "description: test chain",
+    `description: test chain${sameSpace ? "\n    same_vector_space: true" : ""}`,
+  ),
 });
 
 interface EmbeddingsBody {

@@ -270,36 +270,26 @@ describe("client disconnect", () => {
     const pending = postWith(env([`groq-${t}/silent@${t}`, `openrouter-${t}/ok@${t}`], { FIRST_BYTE_TIMEOUT_MS: "5000" }), "/v1/chat/completions", chat(), {
       signal: ac.signal,
     }).catch((err: unknown) => err);
-    await new Promise((r) => setTimeout(r, 100));
-    const abortedAt = Date.now();
+    // Abort once the primary holds the request, not after a guessed pause.
+    await vi.waitFor(async () => expect(await fakeLog("openaiFakeUrl", t)).toHaveLength(1));
     ac.abort();
     await pending;
-    let entry;
-    while (Date.now() - abortedAt < 1000) {
-      [entry] = await fakeLog("openaiFakeUrl", t);
-      if (entry?.aborted) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(entry?.aborted).toBe(true);
+    await vi.waitFor(async () => expect((await fakeLog("openaiFakeUrl", t))[0]?.aborted).toBe(true));
     // The walk stopped: the fallback was never called for a client that is gone.
     expect((await fakeLog("openaiFakeUrl", t)).map((e) => e.provider)).toEqual(["groq"]);
   });
 
-  it("closes the upstream connection within 1 s of the client going away", async () => {
+  it("closes the upstream connection when the client goes away", async () => {
     const t = tag();
     const res = await postWith(env([`groq-${t}/pace:100@${t}`]), "/v1/chat/completions", chat({ stream: true }));
     const reader = res.body!.getReader();
     await reader.read();
-    const cancelledAt = Date.now();
     await reader.cancel();
-    let entry;
-    while (Date.now() - cancelledAt < 1000) {
-      [entry] = await fakeLog("openaiFakeUrl", t);
-      if (entry?.aborted) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(entry?.aborted).toBe(true);
-    expect(entry!.closedAt).toBeDefined();
+    await vi.waitFor(async () => {
+      const [entry] = await fakeLog("openaiFakeUrl", t);
+      expect(entry?.aborted).toBe(true);
+      expect(entry?.closedAt).toBeDefined();
+    });
   });
 });
 
@@ -309,7 +299,9 @@ describe("secrets", () => {
   beforeAll(() => {
     spies = (["log", "warn", "error", "info", "debug"] as const).map((m) => vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" "))));
   });
-  afterAll(() => spies.forEach((s) => s.mockRestore()));
+  afterAll(() => {
+    for (const s of spies) s.mockRestore();
+  });
 
   it("never shows an upstream key in a response or a log line", async () => {
     const t = tag();

@@ -41,31 +41,26 @@ describe("chat request validation: each bad request names what is wrong", () => 
     ["n: 2", { ...ok, n: 2 }, "n", /not supported/],
     [
       "an image part without a url",
-      { messages: [{ role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image_url", image_url: {} }] }] },
+      {
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "what is this?" },
+              { type: "image_url", image_url: {} },
+            ],
+          },
+        ],
+      },
       "messages[0].content[1].image_url.url",
       /url/,
     ],
-    [
-      "an image part with an empty url",
-      { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "" } }] }] },
-      "messages[0].content[0].image_url.url",
-      /url/,
-    ],
-    [
-      "an unknown content part type",
-      { messages: [{ role: "user", content: [{ type: "video", video: "x" }] }] },
-      "messages[0].content[0].type",
-      /text.*image_url/,
-    ],
+    ["an image part with an empty url", { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "" } }] }] }, "messages[0].content[0].image_url.url", /url/],
+    ["an unknown content part type", { messages: [{ role: "user", content: [{ type: "video", video: "x" }] }] }, "messages[0].content[0].type", /text.*image_url/],
     ["a tool message without tool_call_id", { messages: [{ role: "tool", content: "42" }] }, "messages[0].tool_call_id", /^Missing required parameter/],
     ["a user message without content", { messages: [{ role: "user" }] }, "messages[0].content", /^Missing required parameter/],
     ["content of the wrong type", { messages: [{ role: "user", content: 42 }] }, "messages[0].content", /expected string or array/],
-    [
-      "a tool without a function name",
-      { ...ok, tools: [{ type: "function", function: { description: "no name" } }] },
-      "tools[0].function.name",
-      /^Missing required parameter/,
-    ],
+    ["a tool without a function name", { ...ok, tools: [{ type: "function", function: { description: "no name" } }] }, "tools[0].function.name", /^Missing required parameter/],
     ["an unknown tool_choice", { ...ok, tool_choice: "sometimes" }, "tool_choice", /none|auto|required/],
     ["an unknown response_format type", { ...ok, response_format: { type: "yaml" } }, "response_format.type", /json_object|json_schema/],
     [

@@ -65,8 +65,8 @@ describe("CompletionAggregator", () => {
 
   it("sorts several tool calls by index, whatever order their fragments came in", () => {
     const result = aggregate([
-      chunk({ tool_calls: [{ index: 1, id: "call_b", function: { name: "second", arguments: "{\"b\":" } }] }),
-      chunk({ tool_calls: [{ index: 0, id: "call_a", function: { name: "first", arguments: "{\"a\":" } }] }),
+      chunk({ tool_calls: [{ index: 1, id: "call_b", function: { name: "second", arguments: '{"b":' } }] }),
+      chunk({ tool_calls: [{ index: 0, id: "call_a", function: { name: "first", arguments: '{"a":' } }] }),
       chunk({
         tool_calls: [
           { index: 1, function: { arguments: "2}" } },
@@ -96,29 +96,31 @@ describe("CompletionAggregator", () => {
   });
 
   it("keeps text that came with tool calls", () => {
-    const result = aggregate([
-      chunk({ content: "Let me check." }),
-      chunk({ tool_calls: [{ index: 0, id: "c", function: { name: "f", arguments: "{}" } }] }),
-      chunk({}, "tool_calls"),
-    ]);
+    const result = aggregate([chunk({ content: "Let me check." }), chunk({ tool_calls: [{ index: 0, id: "c", function: { name: "f", arguments: "{}" } }] }), chunk({}, "tool_calls")]);
     expect(result.choices[0]!.message.content).toBe("Let me check.");
     expect(result.choices[0]!.message.tool_calls).toHaveLength(1);
   });
 
-  it("gives an empty answer content \"\" and no tool_calls key", () => {
+  it('gives an empty answer content "" and no tool_calls key', () => {
     const result = aggregate([chunk({ role: "assistant", content: "" }), chunk({}, "stop")]);
     expect(result.choices[0]!.message.content).toBe("");
     expect(result.choices[0]!.message).not.toHaveProperty("tool_calls");
   });
 
-  it("gives content \"\" even when no chunk carried content at all", () => {
+  it('gives content "" even when no chunk carried content at all', () => {
     const result = aggregate([chunk({ role: "assistant" }), chunk({}, "stop")]);
     expect(result.choices[0]!.message.content).toBe("");
   });
 
   it("ignores choices other than index 0", () => {
     const result = aggregate([
-      { ...chunk({ content: "zero" }), choices: [{ index: 0, delta: { content: "zero" }, finish_reason: null }, { index: 1, delta: { content: "one" }, finish_reason: "length" }] },
+      {
+        ...chunk({ content: "zero" }),
+        choices: [
+          { index: 0, delta: { content: "zero" }, finish_reason: null },
+          { index: 1, delta: { content: "one" }, finish_reason: "length" },
+        ],
+      },
       chunk({}, "stop"),
     ]);
     expect(result.choices[0]!.message.content).toBe("zero");

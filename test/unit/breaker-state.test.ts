@@ -1,16 +1,6 @@
 import { redactSecrets } from "../../src/lib/redact";
 import { describe, expect, it } from "vitest";
-import {
-  boundedRetryAfter,
-  breakerPolicy,
-  initialBreakerState,
-  reviveBreakerState,
-  step,
-  verdictOf,
-  type BreakerEvent,
-  type BreakerPolicy,
-  type BreakerState,
-} from "../../src/breaker/state";
+import { boundedRetryAfter, breakerPolicy, initialBreakerState, reviveBreakerState, step, verdictOf, type BreakerEvent, type BreakerPolicy, type BreakerState } from "../../src/breaker/state";
 
 const policy: BreakerPolicy = breakerPolicy({ breakerFailureThreshold: 2, breakerBackoffS: 60, firstByteTimeoutMs: 10_000 });
 const T0 = 1_700_000_000_000;
@@ -281,12 +271,7 @@ describe("breaker state machine: flapping", () => {
     expect(b.state.mode).toBe("closed");
     b.send(fail());
     expect(b.state.mode).toBe("open");
-    expect(b.transitions).toEqual([
-      "closed->open:failures",
-      "open->half-open:backoff-elapsed",
-      "half-open->closed:success",
-      "closed->open:failures",
-    ]);
+    expect(b.transitions).toEqual(["closed->open:failures", "open->half-open:backoff-elapsed", "half-open->closed:success", "closed->open:failures"]);
   });
 
   it("probe failures keep refreshing an open window", () => {

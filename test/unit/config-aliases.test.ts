@@ -3,7 +3,7 @@ import shippedYaml from "../../aliases.yaml";
 import { ConfigError, parseAliasesYaml, parseChainEntry } from "../../src/config/aliases";
 
 /** Joins lines so each test can state the line numbers it expects. */
-const yaml = (...lines: string[]) => lines.join("\n") + "\n";
+const yaml = (...lines: string[]) => `${lines.join("\n")}\n`;
 
 /** Parses and returns the ConfigError's message; fails the test when parsing succeeds. */
 function configError(text: string): string {
@@ -16,13 +16,7 @@ function configError(text: string): string {
   throw new Error("expected a ConfigError, but the config parsed");
 }
 
-const VALID = yaml(
-  "aliases:",
-  "  mana/fast:",
-  '    description: "Fast"',
-  "    chain: [ollama/qwen2.5:7b, openrouter/anthropic/claude-3-haiku]",
-  "default: mana/fast",
-);
+const VALID = yaml("aliases:", "  mana/fast:", '    description: "Fast"', "    chain: [ollama/qwen2.5:7b, openrouter/anthropic/claude-3-haiku]", "default: mana/fast");
 
 describe("parseAliasesYaml: valid input", () => {
   it("returns a frozen config whose chain entries split at the first slash", () => {
@@ -93,18 +87,7 @@ describe("parseAliasesYaml: every rule names where it broke", () => {
   });
 
   it("a duplicate alias is an error naming its line, not a silent overwrite", () => {
-    const msg = configError(
-      yaml(
-        "aliases:",
-        "  mana/fast:",
-        "    description: One",
-        "    chain: [ollama/a]",
-        "  mana/fast:",
-        "    description: Two",
-        "    chain: [ollama/b]",
-        "default: mana/fast",
-      ),
-    );
+    const msg = configError(yaml("aliases:", "  mana/fast:", "    description: One", "    chain: [ollama/a]", "  mana/fast:", "    description: Two", "    chain: [ollama/b]", "default: mana/fast"));
     expect(msg).toContain("line 5");
     expect(msg).toMatch(/unique|duplicate/i);
   });
@@ -140,18 +123,7 @@ describe("parseAliasesYaml: every rule names where it broke", () => {
     ["openai/fast", "another namespace"],
     ["mana/fast text", "a space"],
   ])("alias name %j (%s) is refused, naming the alias and its line", (name) => {
-    const msg = configError(
-      yaml(
-        "aliases:",
-        "  mana/ok:",
-        "    description: Fine",
-        "    chain: [ollama/a]",
-        `  "${name}":`,
-        "    description: Bad name",
-        "    chain: [ollama/a]",
-        "default: mana/ok",
-      ),
-    );
+    const msg = configError(yaml("aliases:", "  mana/ok:", "    description: Fine", "    chain: [ollama/a]", `  "${name}":`, "    description: Bad name", "    chain: [ollama/a]", "default: mana/ok"));
     expect(msg).toContain(`alias "${name}"`);
     expect(msg).toContain("line 5");
     expect(msg).toMatch(/mana\/<one segment>/);
@@ -198,9 +170,7 @@ describe("parseAliasesYaml: every rule names where it broke", () => {
     ["ollama/", "no model"],
     ["/qwen2.5", "an empty provider"],
   ])("chain entry %s (%s) names the alias, the index and the line", (entry) => {
-    const msg = configError(
-      yaml("aliases:", "  mana/fast:", "    description: Fast", "    chain:", "      - ollama/a", `      - ${entry}`, "default: mana/fast"),
-    );
+    const msg = configError(yaml("aliases:", "  mana/fast:", "    description: Fast", "    chain:", "      - ollama/a", `      - ${entry}`, "default: mana/fast"));
     expect(msg).toContain('alias "mana/fast"');
     expect(msg).toContain("chain[1]");
     expect(msg).toContain("line 6");
@@ -208,9 +178,7 @@ describe("parseAliasesYaml: every rule names where it broke", () => {
   });
 
   it("a chain entry that is not a string names the alias, the index and the line", () => {
-    const msg = configError(
-      yaml("aliases:", "  mana/fast:", "    description: Fast", "    chain:", "      - ollama/a", "      - groq/b", "      - 42", "default: mana/fast"),
-    );
+    const msg = configError(yaml("aliases:", "  mana/fast:", "    description: Fast", "    chain:", "      - ollama/a", "      - groq/b", "      - 42", "default: mana/fast"));
     expect(msg).toContain('alias "mana/fast"');
     expect(msg).toContain("chain[2]");
     expect(msg).toContain("line 7");
@@ -251,8 +219,7 @@ describe("parseAliasesYaml: every rule names where it broke", () => {
     expect(msg).toContain("line 5");
   });
 
-  const withProvider = (body: string) =>
-    yaml("aliases:", "  mana/fast:", "    description: Fast", "    chain: [ollama/a]", "default: mana/fast", "providers:", "  lmstudio:", ...body.split("\n"));
+  const withProvider = (body: string) => yaml("aliases:", "  mana/fast:", "    description: Fast", "    chain: [ollama/a]", "default: mana/fast", "providers:", "  lmstudio:", ...body.split("\n"));
 
   it("a provider needs a known kind", () => {
     const msg = configError(withProvider('    kind: anthropic\n    base_url: "http://127.0.0.1:1234/v1"\n    api_key_env: LMSTUDIO_API_KEY'));
@@ -315,9 +282,7 @@ describe("parseAliasesYaml: every rule names where it broke", () => {
   });
 
   it("same_vector_space must be a boolean", () => {
-    const msg = configError(
-      yaml("aliases:", "  mana/embed:", "    description: E", "    chain: [ollama/a]", '    same_vector_space: "yes"', "default: mana/embed"),
-    );
+    const msg = configError(yaml("aliases:", "  mana/embed:", "    description: E", "    chain: [ollama/a]", '    same_vector_space: "yes"', "default: mana/embed"));
     expect(msg).toContain('alias "mana/embed"');
     expect(msg).toContain("line 5");
     expect(msg).toMatch(/same_vector_space must be true or false/);
@@ -340,9 +305,7 @@ describe("the shipped aliases.yaml", () => {
 
   it("defines the five task aliases and mana/embed, default mana/fast-text", () => {
     expect(config.defaultAlias).toBe("mana/fast-text");
-    expect(Object.keys(chains).sort()).toEqual(
-      ["mana/embed", "mana/fast-text", "mana/long-form", "mana/reasoning", "mana/structured", "mana/vision"].sort(),
-    );
+    expect(Object.keys(chains).sort()).toEqual(["mana/embed", "mana/fast-text", "mana/long-form", "mana/reasoning", "mana/structured", "mana/vision"].sort());
     for (const alias of config.aliases.values()) expect(alias.description.length).toBeGreaterThan(0);
   });
 

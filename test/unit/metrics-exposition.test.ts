@@ -89,7 +89,11 @@ describe("Prometheus text exposition", () => {
   it("orders series by label values so consecutive scrapes diff cleanly", () => {
     const def = METRICS.requests;
     const data = emptyData();
-    for (const [endpoint, status] of [["/v1/models", "200"], ["/health", "200"], ["/v1/models", "401"]] as const) {
+    for (const [endpoint, status] of [
+      ["/v1/models", "200"],
+      ["/health", "200"],
+      ["/v1/models", "401"],
+    ] as const) {
       addValue(data, def, seriesKey(def, { method: "GET", endpoint, status }), 1, opts);
     }
     const exp = parseExposition(renderExposition([def], data));

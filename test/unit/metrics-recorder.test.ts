@@ -33,7 +33,11 @@ function harness(opts: { failSends?: number; cap?: number } = {}) {
     afterRequest: () => recorder.flushSoon((p) => void background.push(p)),
     settle: () => Promise.all(background),
     /** Everything the store received, added up. */
-    stored: () => sent.reduce((acc, d) => (mergeInto(acc, d, { defs: METRIC_BY_NAME, cap: Infinity }), acc), emptyData()),
+    stored: () =>
+      sent.reduce((acc, d) => {
+        mergeInto(acc, d, { defs: METRIC_BY_NAME, cap: Infinity });
+        return acc;
+      }, emptyData()),
   };
 }
 

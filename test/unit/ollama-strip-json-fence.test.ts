@@ -47,7 +47,7 @@ describe("createJsonFenceStripper", () => {
   });
 
   it("holds back no more than the fence itself", () => {
-    const body = '{"items": [' + Array.from({ length: 50 }, (_, i) => `"item-${i}"`).join(", ") + "]}";
+    const body = `{"items": [${Array.from({ length: 50 }, (_, i) => `"item-${i}"`).join(", ")}]}`;
     const tokens = ["```", "json", "\n", ...body.match(/.{1,3}/gs)!, "\n", "```"];
     const { out, maxHeld } = run(tokens);
     expect(out).toBe(body);

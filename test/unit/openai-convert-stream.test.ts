@@ -117,12 +117,12 @@ describe("convertOpenAIStream: edge events", () => {
     `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
 
   it("stops at [DONE] and never reads what follows", async () => {
-    const out = await run(chunkLine("a", "stop") + "data: [DONE]\n\n" + chunkLine("after done"));
+    const out = await run(`${chunkLine("a", "stop")}data: [DONE]\n\n${chunkLine("after done")}`);
     expect(contentOf(out.chunks)).toBe("a");
   });
 
   it("skips empty data events silently", async () => {
-    const out = await run("data:\n\n" + chunkLine("a", "stop"));
+    const out = await run(`data:\n\n${chunkLine("a", "stop")}`);
     expect(out.chunks).toHaveLength(1);
     expect(out.malformed).toEqual([]);
   });

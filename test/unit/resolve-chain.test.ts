@@ -4,7 +4,7 @@ import { BUILTIN_PROVIDERS } from "../../src/providers/builtins";
 import { ApiError } from "../../src/openai/errors";
 import { resolveChain } from "../../src/routing/resolve";
 
-const yaml = (...lines: string[]) => lines.join("\n") + "\n";
+const yaml = (...lines: string[]) => `${lines.join("\n")}\n`;
 
 const CONFIG = parseAliasesYaml(
   yaml(

@@ -19,7 +19,14 @@ describe("parseResponsesRequest", () => {
       instructions: "Be brief.",
       input: [
         { role: "developer", content: "Answer in French." },
-        { type: "message", role: "user", content: [{ type: "input_text", text: "Weather?" }, { type: "input_image", image_url: "data:image/png;base64,AAAA", detail: "low" }] },
+        {
+          type: "message",
+          role: "user",
+          content: [
+            { type: "input_text", text: "Weather?" },
+            { type: "input_image", image_url: "data:image/png;base64,AAAA", detail: "low" },
+          ],
+        },
         { type: "message", role: "assistant", id: "msg_1", content: [{ type: "output_text", text: "Let me check.", annotations: [] }] },
         { type: "function_call", id: "fc_1", call_id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}', status: "completed" },
         { type: "function_call_output", call_id: "call_1", output: "sunny" },
@@ -62,7 +69,16 @@ describe("parseResponsesRequest", () => {
     [{ input: "hi", tools: [{ type: "computer_use_preview" }] }, "tools[0].type", /'computer_use_preview'/],
     [{ input: "hi", tool_choice: { type: "web_search_preview" } }, "tool_choice.type", /only function tools/],
     [{ input: [{ type: "item_reference", id: "msg_1" }] }, "input[0].type", /item_reference.*store to false/],
-    [{ input: [{ role: "user", content: "hi" }, { type: "web_search_call", id: "ws_1" }] }, "input[1].type", /'web_search_call'/],
+    [
+      {
+        input: [
+          { role: "user", content: "hi" },
+          { type: "web_search_call", id: "ws_1" },
+        ],
+      },
+      "input[1].type",
+      /'web_search_call'/,
+    ],
     [{ input: [{ role: "user", content: [{ type: "input_file", file_id: "file_1" }] }] }, "input[0].content[0].type", /input_file/],
     [{ input: [{ role: "user", content: [{ type: "input_image", file_id: "file_1" }] }] }, "input[0].content[0].file_id", /file_id.*image_url/],
     [{ input: [{ type: "function_call_output", call_id: "c", output: [{ type: "input_file", file_url: "https://x" }] }] }, "input[0].output[0].type", /input_file/],

@@ -112,12 +112,18 @@ describe("ResponsesStreamEncoder", () => {
         chunk({}, "tool_calls"),
       ]),
     ).output;
-    expect(out.map((i) => i.type === "function_call" && [i.call_id, i.arguments])).toEqual([["a", '{"x":1}'], ["b", '{"y":2}']]);
+    expect(out.map((i) => i.type === "function_call" && [i.call_id, i.arguments])).toEqual([
+      ["a", '{"x":1}'],
+      ["b", '{"y":2}'],
+    ]);
   });
 
   it("opens a new message for text after a tool call", () => {
     const events = run([tool({ index: 0, id: "a", function: { name: "f", arguments: "{}" } }), text("and more"), chunk({}, "stop")]);
-    expect(terminal(events).output.map((i) => [i.type, i.id])).toEqual([["function_call", "fc_abc_0"], ["message", "msg_abc_1"]]);
+    expect(terminal(events).output.map((i) => [i.type, i.id])).toEqual([
+      ["function_call", "fc_abc_0"],
+      ["message", "msg_abc_1"],
+    ]);
   });
 
   it("ends a length-cut answer with response.incomplete, reason max_output_tokens", () => {
@@ -129,12 +135,18 @@ describe("ResponsesStreamEncoder", () => {
 
   it("answers a stream with no content with an empty message, as the JSON response does", () => {
     const events = run([chunk({ role: "assistant" }), chunk({}, "stop")]);
-    expect(terminal(events).output).toEqual([{ type: "message", id: "msg_abc_0", status: "completed", role: "assistant", content: [{ type: "output_text", text: "", annotations: [], logprobs: [] }] }]);
+    expect(terminal(events).output).toEqual([
+      { type: "message", id: "msg_abc_0", status: "completed", role: "assistant", content: [{ type: "output_text", text: "", annotations: [], logprobs: [] }] },
+    ]);
   });
 
   it("fails after deltas with response.failed carrying the error, never completed", () => {
     const enc = new ResponsesStreamEncoder(META);
-    const events = [...enc.push(text("Hel")), ...enc.push(tool({ index: 0, id: "a", function: { name: "f", arguments: "{" } })), ...enc.fail({ code: "stream_error", message: "Upstream stream ended early" })];
+    const events = [
+      ...enc.push(text("Hel")),
+      ...enc.push(tool({ index: 0, id: "a", function: { name: "f", arguments: "{" } })),
+      ...enc.fail({ code: "stream_error", message: "Upstream stream ended early" }),
+    ];
     expect(last(events).type).toBe("response.failed");
     expect(types(events)).not.toContain("response.completed");
     expect(terminal(events)).toMatchObject({

@@ -31,8 +31,23 @@ describe("toChatRequest", () => {
     const chat = convert({
       input: [
         { role: "system", content: [{ type: "input_text", text: "sys" }] },
-        { type: "message", role: "user", content: [{ type: "input_text", text: "What is this?" }, { type: "input_image", image_url: "https://x/y.png", detail: "high" }, { type: "input_image", image_url: "data:image/png;base64,AA" }] },
-        { type: "message", role: "assistant", content: [{ type: "output_text", text: "A ", annotations: [] }, { type: "output_text", text: "cat." }] },
+        {
+          type: "message",
+          role: "user",
+          content: [
+            { type: "input_text", text: "What is this?" },
+            { type: "input_image", image_url: "https://x/y.png", detail: "high" },
+            { type: "input_image", image_url: "data:image/png;base64,AA" },
+          ],
+        },
+        {
+          type: "message",
+          role: "assistant",
+          content: [
+            { type: "output_text", text: "A ", annotations: [] },
+            { type: "output_text", text: "cat." },
+          ],
+        },
         { role: "developer", content: "French." },
       ],
     });
@@ -80,13 +95,7 @@ describe("toChatRequest", () => {
   it("attaches calls to the assistant text just before them, but not across a tool result", () => {
     const call = (id: string) => ({ type: "function_call", call_id: id, name: "f", arguments: "{}" });
     const chat = convert({
-      input: [
-        { role: "user", content: "go" },
-        { role: "assistant", content: "Checking." },
-        call("c1"),
-        { type: "function_call_output", call_id: "c1", output: "1" },
-        call("c2"),
-      ],
+      input: [{ role: "user", content: "go" }, { role: "assistant", content: "Checking." }, call("c1"), { type: "function_call_output", call_id: "c1", output: "1" }, call("c2")],
     });
     const callIds = (m: ChatMessage) => (m.role === "assistant" ? m.tool_calls?.map((t) => t.id) : undefined);
     expect(chat.messages.map((m) => [m.role, callIds(m)])).toEqual([

@@ -25,7 +25,13 @@ describe("toResponse", () => {
 
   it("turns tool calls into function_call items whose call_id is the chat tool call id", () => {
     const r = toResponse(
-      completion(null, { finish: "tool_calls", calls: [{ id: "call_a", name: "get_weather", arguments: '{"city":"Paris"}' }, { id: "call_b", name: "get_time", arguments: "{}" }] }),
+      completion(null, {
+        finish: "tool_calls",
+        calls: [
+          { id: "call_a", name: "get_weather", arguments: '{"city":"Paris"}' },
+          { id: "call_b", name: "get_time", arguments: "{}" },
+        ],
+      }),
       META,
     );
     expect(r.status).toBe("completed");
@@ -37,7 +43,10 @@ describe("toResponse", () => {
 
   it("puts text before the calls when an answer has both", () => {
     const r = toResponse(completion("Let me check.", { finish: "tool_calls", calls: [{ id: "c", name: "f", arguments: "{}" }] }), META);
-    expect(r.output.map((i) => [i.type, i.id])).toEqual([["message", "msg_abc_0"], ["function_call", "fc_abc_1"]]);
+    expect(r.output.map((i) => [i.type, i.id])).toEqual([
+      ["message", "msg_abc_0"],
+      ["function_call", "fc_abc_1"],
+    ]);
   });
 
   it.each([

@@ -87,7 +87,7 @@ describe("loadSettings", () => {
     });
   });
 
-  it("treats an empty value as unset (wrangler.toml ships CORS_ORIGINS = \"\")", () => {
+  it('treats an empty value as unset (wrangler.toml ships CORS_ORIGINS = "")', () => {
     expect(loadSettings({ BREAKER_BACKOFF_S: "", CORS_ORIGINS: "" })).toMatchObject({ breakerBackoffS: 60, corsOrigins: [] });
   });
 
@@ -134,7 +134,12 @@ describe("loadProviders", () => {
     expect([...none.values()].filter((p) => p.configured).map((p) => p.name)).toEqual(["ollama"]);
 
     const some = loadProviders({ GROQ_API_KEY: "gk", GOOGLE_API_KEY: "ggl", OPENAI_API_KEY: "  " }, NO_EXTRAS);
-    expect([...some.values()].filter((p) => p.configured).map((p) => p.name).sort()).toEqual(["google", "groq", "ollama"]);
+    expect(
+      [...some.values()]
+        .filter((p) => p.configured)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(["google", "groq", "ollama"]);
     expect(some.get("groq")!.apiKey).toBe("gk");
     expect(some.get("openai")!.apiKey).toBeUndefined();
   });

@@ -39,9 +39,7 @@ export function envelope(meta: ResponseMeta, status: ResponseStatus): ResponseOb
     top_p: r?.top_p ?? null,
     max_output_tokens: r?.max_output_tokens ?? null,
     tool_choice: echoToolChoice(r?.tool_choice),
-    tools: (r?.tools ?? []).map(
-      (t): FunctionToolEcho => ({ type: "function", name: t.name, description: t.description ?? null, parameters: t.parameters ?? null, strict: t.strict ?? null }),
-    ),
+    tools: (r?.tools ?? []).map((t): FunctionToolEcho => ({ type: "function", name: t.name, description: t.description ?? null, parameters: t.parameters ?? null, strict: t.strict ?? null })),
     text: { format: echoTextFormat(r?.text?.format) },
     store: false,
     background: false,

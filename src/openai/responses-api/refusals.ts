@@ -29,17 +29,16 @@ export function refuseUnservable(body: unknown): void {
   }
   refuseTools(body.tools);
   refuseToolChoice(body.tool_choice);
-  if (Array.isArray(body.input)) body.input.forEach((item, i) => refuseItem(item, `input[${i}]`));
+  if (Array.isArray(body.input)) {
+    for (const [i, item] of body.input.entries()) refuseItem(item, `input[${i}]`);
+  }
 }
 
 function refuseTools(tools: unknown): void {
   if (!Array.isArray(tools)) return;
   tools.forEach((tool, i) => {
     if (isObject(tool) && typeof tool.type === "string" && tool.type !== "function") {
-      throw unsupported(
-        `Built-in tool '${tool.type}' is not supported: the router runs no tools itself and keeps no state; declare function tools and run them in the client`,
-        `tools[${i}].type`,
-      );
+      throw unsupported(`Built-in tool '${tool.type}' is not supported: the router runs no tools itself and keeps no state; declare function tools and run them in the client`, `tools[${i}].type`);
     }
   });
 }
@@ -54,19 +53,16 @@ function refuseItem(item: unknown, at: string): void {
   if (!isObject(item)) return;
   const type = item.type;
   if (type === "item_reference") {
-    throw unsupported(
-      `Input items of type 'item_reference' are not supported: ${STATELESS}; send the item itself (with @ai-sdk/openai, set providerOptions.openai.store to false)`,
-      `${at}.type`,
-    );
+    throw unsupported(`Input items of type 'item_reference' are not supported: ${STATELESS}; send the item itself (with @ai-sdk/openai, set providerOptions.openai.store to false)`, `${at}.type`);
   }
   if (typeof type === "string" && !ALLOWED_ITEM_TYPES.has(type)) {
-    throw unsupported(
-      `Input items of type '${type}' are not supported: send messages, function_call and function_call_output items`,
-      `${at}.type`,
-    );
+    throw unsupported(`Input items of type '${type}' are not supported: send messages, function_call and function_call_output items`, `${at}.type`);
   }
   const parts = type === "function_call_output" ? item.output : item.content;
-  if (Array.isArray(parts)) parts.forEach((part, j) => refusePart(part, `${at}.${type === "function_call_output" ? "output" : "content"}[${j}]`));
+  if (Array.isArray(parts)) {
+    const field = type === "function_call_output" ? "output" : "content";
+    for (const [j, part] of parts.entries()) refusePart(part, `${at}.${field}[${j}]`);
+  }
 }
 
 function refusePart(part: unknown, at: string): void {

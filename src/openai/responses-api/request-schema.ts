@@ -41,13 +41,9 @@ const functionCallOutputItem = z.looseObject({
 /** A reasoning item the client echoes back: the model's own scratch, not part of the conversation. */
 const reasoningItem = z.looseObject({ type: z.literal("reasoning") });
 
-const withMessageType = (v: unknown) =>
-  v !== null && typeof v === "object" && !Array.isArray(v) && !("type" in v) && "role" in v ? { ...v, type: "message" } : v;
+const withMessageType = (v: unknown) => (v !== null && typeof v === "object" && !Array.isArray(v) && !("type" in v) && "role" in v ? { ...v, type: "message" } : v);
 
-export const inputItemSchema = z.preprocess(
-  withMessageType,
-  z.discriminatedUnion("type", [messageItem, functionCallItem, functionCallOutputItem, reasoningItem]),
-);
+export const inputItemSchema = z.preprocess(withMessageType, z.discriminatedUnion("type", [messageItem, functionCallItem, functionCallOutputItem, reasoningItem]));
 
 export const functionToolSchema = z.looseObject({
   type: z.literal("function"),

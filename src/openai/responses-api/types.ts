@@ -64,17 +64,9 @@ export interface FunctionToolEcho {
   strict: boolean | null;
 }
 
-export type ToolChoiceEcho =
-  | "none"
-  | "auto"
-  | "required"
-  | { type: "function"; name: string }
-  | { type: "allowed_tools"; mode: "auto" | "required"; tools: Array<{ type: "function"; name: string }> };
+export type ToolChoiceEcho = "none" | "auto" | "required" | { type: "function"; name: string } | { type: "allowed_tools"; mode: "auto" | "required"; tools: Array<{ type: "function"; name: string }> };
 
-export type TextFormatEcho =
-  | { type: "text" }
-  | { type: "json_object" }
-  | { type: "json_schema"; name: string; schema: Record<string, unknown>; strict: boolean | null; description?: string };
+export type TextFormatEcho = { type: "text" } | { type: "json_object" } | { type: "json_schema"; name: string; schema: Record<string, unknown>; strict: boolean | null; description?: string };
 
 export interface ResponseObject {
   id: string;

@@ -16,7 +16,7 @@ export function ollamaHeaders(provider: ProviderConfig, extra: Record<string, st
   for (const [name, value] of Object.entries(provider.headers)) {
     if (name.toLowerCase() !== "origin") headers[name] = value;
   }
-  if (provider.apiKey) headers["Authorization"] = `Bearer ${provider.apiKey}`;
+  if (provider.apiKey) headers.Authorization = `Bearer ${provider.apiKey}`;
   return headers;
 }
 
