@@ -53,8 +53,13 @@ const FAKE_OLLAMA_MODELS = [
   { name: "nomic-embed-text:latest", modified_at: "2025-08-30T12:00:00Z", family: "nomic-bert" },
 ];
 
-export function startFakeOllama(): Promise<FakeServer> {
-  return startFake("ollama", handle);
+export interface FakeOllamaOptions {
+  /** Pause after every streamed token, as a real GPU does (the demo shows tokens arriving); `pace:<ms>` still wins. */
+  paceMs?: number;
+}
+
+export function startFakeOllama(options: FakeOllamaOptions = {}): Promise<FakeServer> {
+  return startFake("ollama", (ctx) => handle(ctx, options));
 }
 
 interface ChatBody {
@@ -66,7 +71,7 @@ interface ChatBody {
   options?: Record<string, unknown>;
 }
 
-async function handle(ctx: FakeContext): Promise<void> {
+async function handle(ctx: FakeContext, options: FakeOllamaOptions): Promise<void> {
   const { entry, res, req } = ctx;
   const body = (ctx.body ?? {}) as ChatBody & { input?: unknown };
   const model = typeof body.model === "string" ? body.model : "";
@@ -99,7 +104,7 @@ async function handle(ctx: FakeContext): Promise<void> {
     res.writeHead(200, { "content-type": "text/plain; charset=utf-8" }).end("Ollama is running");
     return;
   }
-  if (req.method === "POST" && path === "/api/chat") return chat(ctx, body, model);
+  if (req.method === "POST" && path === "/api/chat") return chat(ctx, body, model, options);
   if (req.method === "POST" && path === "/api/embed") return embed(ctx, body, model);
   res.writeHead(404, { "content-type": "text/plain" }).end("404 page not found");
 }
@@ -207,7 +212,7 @@ function finalFields(doneReason: string, prompt: number, evalCount: number): Rec
 
 const PROMPT_TOKENS = 17;
 
-async function chat(ctx: FakeContext, body: ChatBody, model: string): Promise<void> {
+async function chat(ctx: FakeContext, body: ChatBody, model: string, options: FakeOllamaOptions): Promise<void> {
   const { res } = ctx;
   const f = faultOf(model);
   if (await preAnswerFault(ctx, model, f)) return;
@@ -241,7 +246,8 @@ async function chat(ctx: FakeContext, body: ChatBody, model: string): Promise<vo
     }
     if (f.name === "malformed" && i === 2) res.write(`{"model":"${model}","created_at":"2025-11-20T13:00:00.15\n`);
     res.write(line(model, { content: tokens[i] }));
-    if (f.name === "pace") await sleep(Number(f.args[0] ?? 0));
+    const paceMs = f.name === "pace" ? Number(f.args[0] ?? 0) : (options.paceMs ?? 0);
+    if (paceMs > 0) await sleep(paceMs);
   }
   res.end(`${JSON.stringify({ model, created_at: new Date().toISOString(), message: { role: "assistant", content: "" }, ...finalFields(doneReason, PROMPT_TOKENS, evalCount) })}\n`);
 }
