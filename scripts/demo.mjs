@@ -34,4 +34,4 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-process.exit((await runDemo(root)) ? 0 : 1);
+process.exit(await runDemo(root));

@@ -13,7 +13,7 @@ import { fakeKey, startFakeOpenAI } from "../../test/fakes/openai-compatible";
 import { startGpuSwitch } from "./gpu-switch";
 import { bold, dim, Narrator } from "./narrate";
 import { DEMO_SETTINGS, runSteps, type DemoContext } from "./steps";
-import { startDevWorker } from "./worker";
+import { spawnDevWorker } from "./worker";
 
 /** A Worker that is not up by then is broken, not slow; the whole demo stays under a minute. */
 const READY_TIMEOUT_MS = 30_000;
@@ -23,7 +23,8 @@ const GPU_PACE_MS = 120;
 
 type Cleanup = () => Promise<void> | void;
 
-export async function runDemo(root: string): Promise<boolean> {
+/** The process exit code: 0 when every step behaved as announced, 130 when interrupted. */
+export async function runDemo(root: string): Promise<number> {
   const cleanups: Cleanup[] = [];
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>
@@ -36,16 +37,22 @@ export async function runDemo(root: string): Promise<boolean> {
         }
       }
     })());
+  let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = true;
     process.stdout.write(`\n${signal}: stopping the demo and cleaning up…\n`);
-    void cleanup().then(() => process.exit(130));
+    // Stopping the Worker makes the step in flight fail at once; runDemo then returns 130.
+    void cleanup();
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
 
   const narrator = new Narrator();
+  let logFile: string | undefined;
   const deadline = setTimeout(() => {
+    interrupted = true;
     narrator.check(false, `the demo finished within ${DEMO_DEADLINE_MS / 1000} s`);
+    if (logFile) printTail(logFile);
     narrator.summary();
     void cleanup().then(() => process.exit(1));
   }, DEMO_DEADLINE_MS);
@@ -53,7 +60,6 @@ export async function runDemo(root: string): Promise<boolean> {
 
   const tempDir = mkdtempSync(join(tmpdir(), "mana-llm-demo-"));
   cleanups.push(() => rmSync(tempDir, { recursive: true, force: true }));
-  let logFile: string | undefined;
 
   try {
     process.stdout.write(`${bold("mana-llm demo")}: an OpenAI-compatible router that answers from the first healthy entry of an alias.\n`);
@@ -86,15 +92,20 @@ export async function runDemo(root: string): Promise<boolean> {
     );
     process.stdout.write("   starting the Worker under wrangler dev…\n");
 
-    const worker = await startDevWorker({ root, tempDir, vars, readyTimeoutMs: READY_TIMEOUT_MS });
+    const worker = await spawnDevWorker({ root, tempDir, vars, readyTimeoutMs: READY_TIMEOUT_MS });
     logFile = worker.logFile;
     cleanups.push(() => worker.stop());
+    await worker.ready;
     process.stdout.write(`   router on ${worker.url} ${dim(`(ready after ${narrator.elapsedS()} s)`)}\n`);
 
     const ctx: DemoContext = { base: worker.url, gpu, narrator };
     await runSteps(ctx);
   } catch (err) {
-    narrator.check(false, "the demo ran to the end", err instanceof Error ? err.message : String(err));
+    if (!interrupted) narrator.check(false, "the demo ran to the end", err instanceof Error ? err.message : String(err));
+  }
+  if (interrupted) {
+    await cleanup();
+    return 130;
   }
   // What the Worker logged is the first thing to read when a step misbehaved.
   if (!narrator.ok && logFile) printTail(logFile);
@@ -102,12 +113,16 @@ export async function runDemo(root: string): Promise<boolean> {
   await cleanup();
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
-  return narrator.ok;
+  return narrator.ok ? 0 : 1;
 }
 
 function printTail(file: string): void {
   try {
-    const lines = readFileSync(file, "utf8").trimEnd().split("\n").slice(-30);
+    const lines = readFileSync(file, "utf8")
+      .replace(/\x1b\[[0-9;]*m/g, "")
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .slice(-30);
     process.stdout.write(`\n${dim("last lines from wrangler dev:")}\n${lines.map((l) => `   ${l}`).join("\n")}\n`);
   } catch {
     // No log yet.

@@ -12,6 +12,8 @@ export interface DevWorker {
   url: string;
   /** wrangler's own output, for when something goes wrong. */
   logFile: string;
+  /** Resolves once GET /health answers; rejects if wrangler exits or the time is up. */
+  ready: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -34,7 +36,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startDevWorker(opts: DevWorkerOptions): Promise<DevWorker> {
+/** Spawns wrangler dev; the caller registers stop() before awaiting ready, so Ctrl-C during start-up cleans up too. */
+export async function spawnDevWorker(opts: DevWorkerOptions): Promise<DevWorker> {
   const port = await freePort();
   const inspectorPort = await freePort();
   const envFile = join(opts.tempDir, "no-dev-vars.env");
@@ -70,14 +73,8 @@ export async function startDevWorker(opts: DevWorkerOptions): Promise<DevWorker>
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
 
-  const worker: DevWorker = { url: `http://127.0.0.1:${port}`, logFile, stop: () => stopGroup(child) };
-  try {
-    await waitReady(worker.url, child, opts.readyTimeoutMs);
-  } catch (err) {
-    await worker.stop();
-    throw err;
-  }
-  return worker;
+  const url = `http://127.0.0.1:${port}`;
+  return { url, logFile, ready: waitReady(url, child, opts.readyTimeoutMs), stop: () => stopGroup(child) };
 }
 
 async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
