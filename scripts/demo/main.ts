@@ -82,8 +82,8 @@ export async function runDemo(root: string): Promise<number> {
       FIRST_BYTE_TIMEOUT_MS: String(DEMO_SETTINGS.firstByteTimeoutMs),
       BREAKER_BACKOFF_S: String(DEMO_SETTINGS.breakerBackoffS),
     };
-    process.stdout.write(`\n   fake GPU (Ollama API)        ${gpu.url}\n`);
-    process.stdout.write(`   fake cloud (Groq, OpenAI API) ${cloud.url}/groq/v1\n`);
+    process.stdout.write(`\n   fake GPU (Ollama API)          ${gpu.url}\n`);
+    process.stdout.write(`   fake cloud (Groq, OpenAI API)  ${cloud.url}/groq/v1\n`);
     process.stdout.write(`   alias ${DEMO_SETTINGS.alias}: ${DEMO_SETTINGS.gpuEntry} → ${DEMO_SETTINGS.cloudEntry}\n`);
     process.stdout.write(
       dim(

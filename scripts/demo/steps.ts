@@ -36,6 +36,12 @@ function describe(ctx: DemoContext, a: ChatAnswer): void {
   ctx.narrator.say(`→ ${a.status} in ${seconds(a.ms)}  X-Mana-LLM-Resolved: ${a.resolved ?? "(none)"}${attempts}`);
 }
 
+/** Checks who answered; what the client got instead is shown only when it was not that. */
+function answeredBy(n: Narrator, a: ChatAnswer, entry: string, what: string): boolean {
+  const ok = a.status === 200 && a.resolved === entry;
+  return n.check(ok, what, ok ? "" : `got ${a.status} from ${a.resolved ?? "nobody"}`);
+}
+
 function reasonFor(a: ChatAnswer, entry: string): string | undefined {
   return parseAttempts(a.attempts).find((x) => x.model === entry)?.reason;
 }
@@ -46,7 +52,7 @@ async function jsonAnswer(ctx: DemoContext): Promise<void> {
   const a = await chatJson(ctx.base, alias, "Say hello.");
   describe(ctx, a);
   n.say(`"${a.content}"`);
-  n.check(a.status === 200 && a.resolved === gpuEntry, `answered by the GPU (${gpuEntry})`, `got ${a.status} from ${a.resolved}`);
+  answeredBy(n, a, gpuEntry, `answered by the GPU (${gpuEntry})`);
   n.check(a.attempts === null, "nothing was skipped or failed on the way (no X-Mana-LLM-Attempts header)");
 }
 
@@ -59,7 +65,7 @@ async function streamedAnswer(ctx: DemoContext): Promise<void> {
   describe(ctx, a);
   const spread = a.tokenTimes.length > 1 ? a.tokenTimes.at(-1)! - a.tokenTimes[0]! : 0;
   n.say(dim(`tokens arrived at ${a.tokenTimes.map((t) => `${Math.round(t)}`).join(", ")} ms`));
-  n.check(a.status === 200 && a.resolved === gpuEntry, `streamed by the GPU (${gpuEntry})`, `got ${a.status} from ${a.resolved}`);
+  answeredBy(n, a, gpuEntry, `streamed by the GPU (${gpuEntry})`);
   // The fake GPU paces its tokens; arriving spread out means nothing buffered the stream.
   n.check(a.tokenTimes.length >= 3 && spread >= 100, `${a.tokenTimes.length} tokens arrived one by one`, `first to last: ${Math.round(spread)} ms`);
   n.check(a.done, "the stream ended with data: [DONE] (a complete answer)");
@@ -71,7 +77,7 @@ async function gpuOff(ctx: DemoContext): Promise<void> {
   await ctx.gpu.set("off");
   const a = await chatJson(ctx.base, alias, "Are you there?");
   describe(ctx, a);
-  n.check(a.status === 200 && a.resolved === cloudEntry, `answered by the cloud entry (${cloudEntry})`, `got ${a.status} from ${a.resolved}`);
+  answeredBy(n, a, cloudEntry, `answered by the cloud entry (${cloudEntry})`);
   n.check(reasonFor(a, gpuEntry) === "connect", `the attempts header says why: ${gpuEntry}=connect (no connection)`);
 
   // Keep asking until the breaker has seen enough failures: how many one request makes is the router's business.
@@ -115,7 +121,7 @@ async function gpuHangs(ctx: DemoContext): Promise<void> {
   const a = await chatJson(ctx.base, alias, "Still there?");
   describe(ctx, a);
   const conn = ctx.gpu.hung()[hungBefore];
-  n.check(a.status === 200 && a.resolved === cloudEntry, `answered by the cloud entry (${cloudEntry})`, `got ${a.status} from ${a.resolved}`);
+  answeredBy(n, a, cloudEntry, `answered by the cloud entry (${cloudEntry})`);
   n.check(reasonFor(a, gpuEntry) === "timeout", `the attempts header says ${gpuEntry}=timeout`);
   n.check(a.ms >= timeout, `the answer took ${seconds(a.ms)}: the ${seconds(timeout)} timeout, then the cloud entry`);
   const heldMs = conn?.closedAt !== undefined ? conn.closedAt - conn.openedAt : undefined;
