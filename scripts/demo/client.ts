@@ -28,7 +28,7 @@ export interface ProviderHealth {
 
 const CALL_TIMEOUT_MS = 10_000;
 
-export function chatBody(model: string, text: string, stream: boolean): string {
+function chatBody(model: string, text: string, stream: boolean): string {
   return JSON.stringify({ model, stream, messages: [{ role: "user", content: text }] });
 }
 

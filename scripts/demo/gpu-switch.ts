@@ -6,9 +6,9 @@
  */
 import net from "node:net";
 
-export type GpuMode = "up" | "off" | "hang";
+type GpuMode = "up" | "off" | "hang";
 
-export interface HungConnection {
+interface HungConnection {
   openedAt: number;
   /** When the client (the router) gave up and closed it; undefined while still open. */
   closedAt?: number;

@@ -8,6 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { startFakeOllama } from "../../test/fakes/ollama";
 import { fakeKey, startFakeOpenAI } from "../../test/fakes/openai-compatible";
 import { startGpuSwitch } from "./gpu-switch";
@@ -118,8 +119,7 @@ export async function runDemo(root: string): Promise<number> {
 
 function printTail(file: string): void {
   try {
-    const lines = readFileSync(file, "utf8")
-      .replace(/\x1b\[[0-9;]*m/g, "")
+    const lines = stripVTControlCharacters(readFileSync(file, "utf8"))
       .split("\n")
       .filter((l) => l.trim() !== "")
       .slice(-30);

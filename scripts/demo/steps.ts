@@ -82,13 +82,17 @@ async function gpuOff(ctx: DemoContext): Promise<void> {
 
   // Keep asking until the breaker has seen enough failures: how many one request makes is the router's business.
   let requests = 1;
-  const open = await pollFor(async () => {
-    const h = (await providerHealth(ctx.base))[GPU];
-    if (h?.state === "open") return h;
-    describe(ctx, await chatJson(ctx.base, alias, "Are you there?"));
-    requests++;
-    return undefined;
-  }, 5_000, 200);
+  const open = await pollFor(
+    async () => {
+      const h = (await providerHealth(ctx.base))[GPU];
+      if (h?.state === "open") return h;
+      describe(ctx, await chatJson(ctx.base, alias, "Are you there?"));
+      requests++;
+      return undefined;
+    },
+    5_000,
+    200,
+  );
   const h = open ?? (await providerHealth(ctx.base))[GPU];
   n.say(`GET /v1/health → ${GPU}: status ${h?.status}, state ${h?.state}, consecutive_failures ${h?.consecutive_failures}, last_error "${h?.last_error}"`);
   if (open && requests === 1 && open.consecutive_failures > 1) {
@@ -97,11 +101,15 @@ async function gpuOff(ctx: DemoContext): Promise<void> {
   n.check(open !== undefined, `/v1/health shows the ${GPU} breaker open`);
 
   n.say(dim("(each isolate trusts its cached breaker verdict for up to BREAKER_CACHE_MS=1000, so the next request may still try the GPU)"));
-  const skipped = await pollFor(async () => {
-    const b = await chatJson(ctx.base, alias, "And now?");
-    describe(ctx, b);
-    return reasonFor(b, gpuEntry) === "cache-unhealthy" && b.resolved === cloudEntry ? b : undefined;
-  }, 3_000, 300);
+  const skipped = await pollFor(
+    async () => {
+      const b = await chatJson(ctx.base, alias, "And now?");
+      describe(ctx, b);
+      return reasonFor(b, gpuEntry) === "cache-unhealthy" && b.resolved === cloudEntry ? b : undefined;
+    },
+    3_000,
+    300,
+  );
   n.check(skipped !== undefined, `with the breaker open the GPU is skipped without being tried (${gpuEntry}=cache-unhealthy)`);
 }
 
@@ -111,10 +119,14 @@ async function gpuHangs(ctx: DemoContext): Promise<void> {
   n.heading(4, "The GPU hangs", `It now accepts connections and never answers. The first-byte timeout (FIRST_BYTE_TIMEOUT_MS=${timeout}) bounds what that costs.`);
   await ctx.gpu.set("hang");
   n.say(`waiting for the breaker's ${DEMO_SETTINGS.breakerBackoffS} s back-off to pass: then it is half-open and lets one trial request through…`);
-  const halfOpen = await pollFor(async () => {
-    const h = (await providerHealth(ctx.base))[GPU];
-    return h?.state === "half-open" ? h : undefined;
-  }, DEMO_SETTINGS.breakerBackoffS * 1000 + 5_000, 250);
+  const halfOpen = await pollFor(
+    async () => {
+      const h = (await providerHealth(ctx.base))[GPU];
+      return h?.state === "half-open" ? h : undefined;
+    },
+    DEMO_SETTINGS.breakerBackoffS * 1000 + 5_000,
+    250,
+  );
   n.check(halfOpen !== undefined, `/v1/health shows the ${GPU} breaker half-open`);
 
   const hungBefore = ctx.gpu.hung().length;
@@ -151,10 +163,14 @@ async function gpuBack(ctx: DemoContext): Promise<void> {
   n.check(closed !== undefined && t?.source === "probe", `the probe closed the ${GPU} breaker`);
 
   n.say(dim("(isolates still holding the old open verdict catch up within BREAKER_CACHE_MS)"));
-  const back = await pollFor(async () => {
-    const a = await chatJson(ctx.base, alias, "Welcome back?");
-    describe(ctx, a);
-    return a.resolved === gpuEntry ? a : undefined;
-  }, 5_000, 300);
+  const back = await pollFor(
+    async () => {
+      const a = await chatJson(ctx.base, alias, "Welcome back?");
+      describe(ctx, a);
+      return a.resolved === gpuEntry ? a : undefined;
+    },
+    5_000,
+    300,
+  );
   n.check(back !== undefined && back.attempts === null, `traffic is back on the GPU (${gpuEntry}), nothing skipped`);
 }

@@ -25,7 +25,7 @@ export interface DevWorkerOptions {
   readyTimeoutMs: number;
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once("error", reject);
@@ -48,11 +48,16 @@ export async function spawnDevWorker(opts: DevWorkerOptions): Promise<DevWorker>
   const args = [
     join(opts.root, "node_modules/wrangler/bin/wrangler.js"),
     "dev",
-    "--ip", "127.0.0.1",
-    "--port", String(port),
-    "--inspector-port", String(inspectorPort),
-    "--persist-to", join(opts.tempDir, "state"),
-    "--env-file", envFile,
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    join(opts.tempDir, "state"),
+    "--env-file",
+    envFile,
     "--show-interactive-dev-session=false",
     ...Object.entries(opts.vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];

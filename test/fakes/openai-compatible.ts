@@ -8,7 +8,8 @@
 import { answerTokens, fakeVector, parseFault, sleep } from "./faults";
 import { transportFault, sendJson, startFake, untilClosed, type FakeContext, type FakeServer } from "./server";
 
-const fakeKey = (provider: string) => `sk-${provider}-fake-secret`;
+/** The key each provider expects (the demo passes it to the Worker). */
+export const fakeKey = (provider: string) => `sk-${provider}-fake-secret`;
 
 export function startFakeOpenAI(): Promise<FakeServer> {
   return startFake("openai-compatible", handle);
