@@ -19,7 +19,9 @@ const LAYERS = [
 /** Imports across units of one layer that the layering allows. */
 const SIDEWAYS = {
   observability: ["health"], // never the reverse
-  routes: ["types.ts"], // types.ts is the Hono environment (AppEnv) of the routes and middleware
+  // A route mounts middleware (requireAdmin) and hands work to the isolate (backgroundOf); middleware never imports a route.
+  // types.ts is the Hono environment (AppEnv) of the routes and middleware.
+  routes: ["middleware", "types.ts"],
   middleware: ["types.ts"],
   "index.ts": ["app.ts"],
 };

@@ -111,9 +111,6 @@ export function initialBreakerState(): BreakerState {
   };
 }
 
-export function nextState(state: BreakerState, event: BreakerEvent, now: number, policy: BreakerPolicy): BreakerState {
-  return step(state, event, now, policy).state;
-}
 
 export function step(state: BreakerState, event: BreakerEvent, now: number, policy: BreakerPolicy): BreakerStep {
   const transitions: BreakerTransition[] = [];

@@ -1,4 +1,3 @@
-/// <reference types="vite/client" />
 import { describe, expect, it } from "vitest";
 import { convertGeminiEvent, createGeminiStreamState, convertGeminiStream, generateContentToChunks, mapGeminiUsage } from "../../src/providers/gemini/convert-stream";
 import generateContent from "../fixtures/gemini/generate-content.json";
