@@ -111,7 +111,6 @@ export function initialBreakerState(): BreakerState {
   };
 }
 
-
 export function step(state: BreakerState, event: BreakerEvent, now: number, policy: BreakerPolicy): BreakerStep {
   const transitions: BreakerTransition[] = [];
   const move = (s: BreakerState, to: BreakerMode, cause: TransitionCause, source: BreakerSource): BreakerState => {
