@@ -96,10 +96,17 @@ describe("the whole-request budget", () => {
     ]);
     expect(elapsed).toBeGreaterThanOrEqual(595);
     // The third entry was never called: the budget was spent. The second was cut by the budget, not its own clock.
-    const [first, second, ...more] = await fakeLog("openaiFakeUrl", t);
-    expect([first?.provider, second?.provider, ...more]).toEqual(["groq", "openrouter"]);
-    expect(second!.at - first!.at).toBeGreaterThanOrEqual(FIRST_BYTE_MS - 5);
-    await vi.waitFor(async () => expect((await fakeLog("openaiFakeUrl", t)).map((e) => e.aborted)).toEqual([true, true]));
+    // On a busy machine the budget can run out while the second call is still connecting, before
+    // the fake logs it; the attempts above show it was made. What the fakes must never see is the third.
+    const log = await fakeLog("openaiFakeUrl", t);
+    expect(log[0]?.provider).toBe("groq");
+    expect(log.map((e) => e.provider)).not.toContain("together");
+    const second = log[1];
+    if (second) {
+      expect(second.provider).toBe("openrouter");
+      expect(second.at - log[0]!.at).toBeGreaterThanOrEqual(FIRST_BYTE_MS - 5);
+    }
+    await vi.waitFor(async () => expect((await fakeLog("openaiFakeUrl", t)).every((e) => e.aborted)).toBe(true));
   });
 });
 
