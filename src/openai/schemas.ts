@@ -2,7 +2,21 @@
  * The public request shapes, as OpenAI SDKs really send them. Unknown fields are kept
  * (`z.looseObject`) so SDK additions never fail a request; known fields are checked.
  */
-import { z } from "zod";
+import * as z from "zod";
+import { MAX_CONTENT_PARTS, MAX_EMBEDDING_INPUTS, MAX_MESSAGES, MAX_MODEL_LENGTH, MAX_NAME_LENGTH, MAX_TOOL_CALLS, MAX_TOOLS } from "./limits";
+
+// U+0000–U+001F and U+007F: the model name reaches response headers and logs.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/** `model`, checked before anything uses it (DESIGN § Errors clients act on). */
+export const modelSchema = z
+  .string()
+  .min(1)
+  .max(MAX_MODEL_LENGTH, `model must be at most ${MAX_MODEL_LENGTH} characters (MAX_MODEL_LENGTH)`)
+  .refine((m) => !CONTROL_CHARACTER.test(m), "model must not contain control characters");
+
+const name = z.string().min(1).max(MAX_NAME_LENGTH, `names must be at most ${MAX_NAME_LENGTH} characters`);
+const list = <T extends z.ZodType>(item: T, max: number, what: string) => z.array(item).max(max, `at most ${max} ${what}`);
 
 const textPart = z.looseObject({ type: z.literal("text"), text: z.string() });
 const imagePart = z.looseObject({
@@ -11,12 +25,12 @@ const imagePart = z.looseObject({
 });
 export const contentPartSchema = z.discriminatedUnion("type", [textPart, imagePart]);
 
-const content = z.union([z.string(), z.array(contentPartSchema)]);
+const content = z.union([z.string(), list(contentPartSchema, MAX_CONTENT_PARTS, "content parts (MAX_CONTENT_PARTS)")]);
 
 export const toolCallSchema = z.looseObject({
   id: z.string(),
   type: z.literal("function").default("function"),
-  function: z.looseObject({ name: z.string().min(1), arguments: z.string() }),
+  function: z.looseObject({ name, arguments: z.string() }),
 });
 
 const systemMessage = z.looseObject({ role: z.enum(["system", "developer"]), content, name: z.string().optional() });
@@ -25,7 +39,7 @@ const assistantMessage = z.looseObject({
   role: z.literal("assistant"),
   content: content.nullable().optional(),
   name: z.string().optional(),
-  tool_calls: z.array(toolCallSchema).optional(),
+  tool_calls: list(toolCallSchema, MAX_TOOL_CALLS, "tool calls (MAX_TOOL_CALLS)").optional(),
 });
 const toolMessage = z.looseObject({ role: z.literal("tool"), content, tool_call_id: z.string().min(1) });
 
@@ -34,14 +48,14 @@ export const messageSchema = z.discriminatedUnion("role", [systemMessage, userMe
 export const toolSchema = z.looseObject({
   type: z.literal("function"),
   function: z.looseObject({
-    name: z.string().min(1),
+    name,
     description: z.string().optional(),
     parameters: z.record(z.string(), z.unknown()).optional(),
     strict: z.boolean().nullable().optional(),
   }),
 });
 
-export const toolChoiceSchema = z.union([z.enum(["none", "auto", "required"]), z.looseObject({ type: z.literal("function"), function: z.looseObject({ name: z.string().min(1) }) })]);
+export const toolChoiceSchema = z.union([z.enum(["none", "auto", "required"]), z.looseObject({ type: z.literal("function"), function: z.looseObject({ name }) })]);
 
 export const responseFormatSchema = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("text") }),
@@ -61,8 +75,8 @@ const positiveInt = z.number().int().positive();
 
 export const chatRequestSchema = z
   .looseObject({
-    model: z.string().min(1).optional(),
-    messages: z.array(messageSchema).min(1, "messages must contain at least one message"),
+    model: modelSchema.optional(),
+    messages: list(messageSchema, MAX_MESSAGES, "messages (MAX_MESSAGES)").min(1, "messages must contain at least one message"),
     stream: z.boolean().nullable().optional(),
     stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
     temperature: z.number().min(0).max(2).nullable().optional(),
@@ -78,7 +92,7 @@ export const chatRequestSchema = z
     seed: z.number().int().nullable().optional(),
     user: z.string().optional(),
     n: z.number().int().positive().nullable().optional(),
-    tools: z.array(toolSchema).optional(),
+    tools: list(toolSchema, MAX_TOOLS, "tools (MAX_TOOLS)").optional(),
     tool_choice: toolChoiceSchema.optional(),
     parallel_tool_calls: z.boolean().optional(),
     response_format: responseFormatSchema.optional(),
@@ -90,8 +104,13 @@ export const chatRequestSchema = z
   });
 
 export const embeddingsRequestSchema = z.looseObject({
-  model: z.string().min(1).optional(),
-  input: z.union([z.string(), z.array(z.string()).min(1, "input must not be empty"), z.array(z.number().int()).min(1), z.array(z.array(z.number().int()).min(1)).min(1)]),
+  model: modelSchema.optional(),
+  input: z.union([
+    z.string(),
+    list(z.string(), MAX_EMBEDDING_INPUTS, "inputs (MAX_EMBEDDING_INPUTS)").min(1, "input must not be empty"),
+    z.array(z.number().int()).min(1),
+    list(z.array(z.number().int()).min(1), MAX_EMBEDDING_INPUTS, "inputs (MAX_EMBEDDING_INPUTS)").min(1),
+  ]),
   encoding_format: z.enum(["float", "base64"]).optional(),
   dimensions: positiveInt.optional(),
   user: z.string().optional(),

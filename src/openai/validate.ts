@@ -5,6 +5,8 @@
  */
 import type { z } from "zod";
 import { ApiError, invalidRequest } from "./errors";
+import { findTooDeep } from "./json-depth";
+import { MAX_JSON_DEPTH } from "./limits";
 
 export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
   const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
@@ -17,6 +19,13 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   const text = await readLimited(req.body, maxBytes);
   if (text.trim() === "") throw invalidRequest("Request body is empty; expected a JSON object", null, "invalid_json");
+  // Before parsing: the parse, the schema and every converter after them may recurse.
+  const deep = findTooDeep(text, MAX_JSON_DEPTH);
+  if (deep) {
+    const param = typeof deep.path[0] === "string" ? formatPath(deep.path) : null;
+    const what = param ? `Invalid value for '${param}': it` : "The request body";
+    throw invalidRequest(`${what} nests deeper than ${MAX_JSON_DEPTH} levels (MAX_JSON_DEPTH)`, param, "nesting_too_deep");
+  }
   try {
     return JSON.parse(text);
   } catch (err) {
