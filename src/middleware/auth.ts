@@ -36,10 +36,21 @@ export function requireAdmin(): MiddlewareHandler<AppEnv> {
 function presentedKey(headers: Headers): string | undefined {
   const auth = headers.get("authorization");
   if (auth) {
-    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
-    if (m) return m[1]!.trim();
+    const m = /^Bearer[ \t]+([^]+)$/i.exec(trimAscii(auth));
+    if (m) return trimAscii(m[1]!);
   }
-  return headers.get("x-api-key")?.trim() || undefined;
+  return trimAscii(headers.get("x-api-key") ?? "") || undefined;
+}
+
+/** Only HTTP's own whitespace: `.trim()` would also strip U+00A0 and friends, accepting a key that is not the key. */
+function trimAscii(s: string): string {
+  // A loop, not /[ \t]+$/: that regex backtracks quadratically over a long run of spaces.
+  const blank = (i: number) => s[i] === " " || s[i] === "\t";
+  let start = 0;
+  let end = s.length;
+  while (start < end && blank(start)) start++;
+  while (end > start && blank(end - 1)) end--;
+  return s.slice(start, end);
 }
 
 const encoder = new TextEncoder();
