@@ -7,6 +7,7 @@ import * as z from "zod";
 import { BUILTIN_PROVIDERS } from "../providers/builtins";
 import type { ProviderKind } from "../providers/types";
 import { MisconfigurationError } from "../lib/errors";
+import { checkExpansion, MAX_YAML_ALIASES, MAX_YAML_EXPANDED_NODES, type ExpansionProblem } from "./yaml-expansion";
 
 export interface ChainEntry {
   provider: string;
@@ -79,18 +80,28 @@ const rootSchema = z.looseObject(
 /** Parses and validates aliases.yaml. Throws ConfigError with a located message. */
 export function parseAliasesYaml(text: string, source: RouterConfig["source"] = "bundled", version?: string): RouterConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     // With prettyErrors off the parser leaves linePos unset; the offset is always there.
     const at = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
     throw new ConfigError(`aliases.yaml line ${at.line}: invalid YAML: ${e.message.split("\n")[0]}`);
   }
+  const problem = checkExpansion(doc, lineCounter);
+  if (problem) throw new ConfigError(`aliases.yaml line ${problem.line}: ${describeExpansion(problem)}`);
   const where = (path: readonly PropertyKey[]) => lineOf(doc, lineCounter, path);
   // A bad name is on its key's line, which can differ from the line its body starts on.
   const whereKey = (path: readonly PropertyKey[]) => lineOf(doc, lineCounter, path, true);
 
-  const parsed = rootSchema.safeParse(doc.toJS());
+  let value: unknown;
+  try {
+    // checkExpansion bounded the aliases; the library's own guard would refuse a shared &base.
+    value = doc.toJS({ maxAliasCount: -1 });
+  } catch (err) {
+    // Whatever else the library refuses is still the file's fault, never a 5xx.
+    throw new ConfigError(`aliases.yaml: invalid YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+  }
+  const parsed = rootSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`aliases.yaml${where(issue.path)}: ${describePath(issue.path)}${issue.message}`);
@@ -167,6 +178,12 @@ function keyNodeOf(doc: Document, path: readonly PropertyKey[]): unknown {
   if (!isMap(parent)) return undefined;
   const last = path[path.length - 1];
   return parent.items.find((pair) => (isScalar(pair.key) ? pair.key.value : pair.key) === last)?.key;
+}
+
+function describeExpansion(p: ExpansionProblem): string {
+  if (p.kind === "unresolved") return `invalid YAML: alias *${p.name} has no anchor &${p.name} before it`;
+  if (p.kind === "too-many-aliases") return `more than ${MAX_YAML_ALIASES} *alias references (MAX_YAML_ALIASES)`;
+  return `its aliases expand the document past ${MAX_YAML_EXPANDED_NODES} nodes (MAX_YAML_EXPANDED_NODES)`;
 }
 
 function describePath(path: readonly PropertyKey[]): string {

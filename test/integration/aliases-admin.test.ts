@@ -169,6 +169,38 @@ describe("PUT /v1/aliases", () => {
     expect((await getAliases()).source).toBe("bundled");
   });
 
+  it("YAML anchors: a &base shared by 150 aliases is stored; *nope and billion laughs → 400 naming the line, the config unchanged", async () => {
+    const t = tag();
+    const shared = [
+      "base: &base",
+      `  description: "shared ${t}"`,
+      `  chain: [groq/ok@${t}]`,
+      "aliases:",
+      ...Array.from({ length: 150 }, (_, i) => `  mana/s${i}: *base`),
+      "default: mana/s149",
+      "",
+    ].join("\n");
+    const ok = await put(shared);
+    expect(ok.status).toBe(200);
+    expect((await ok.json<AliasesBody>()).aliases).toHaveLength(150);
+    expect((await chat("mana/s77")).headers.get("x-mana-llm-resolved")).toBe(`groq/ok@${t}`);
+    const version = (await getAliases()).version;
+
+    const laughs = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+    for (let i = 1; i < 9; i++) laughs.push(`${"abcdefghi"[i]}: &${"abcdefghi"[i]} [${Array(9).fill(`*${"abcdefghi"[i - 1]}`).join(", ")}]`);
+    for (const [what, yaml] of [
+      ["unresolved", shared.replace("mana/s3: *base", "mana/s3: *nope")],
+      ["billion laughs", [...laughs, shared].join("\n")],
+    ]) {
+      const res = await put(yaml!);
+      expect(res.status, what).toBe(400);
+      const error = await errorOf(res);
+      expect(error.code).toBe("invalid_aliases");
+      expect(error.message).toMatch(/line \d+/);
+    }
+    expect((await getAliases()).version).toBe(version);
+  });
+
   it("a body over MAX_BODY_BYTES → 413", async () => {
     const t = tag();
     const res = await callWith({ MAX_BODY_BYTES: "64" }, "/v1/aliases", {

@@ -289,6 +289,58 @@ describe("parseAliasesYaml: every rule names where it broke", () => {
   });
 });
 
+describe("parseAliasesYaml: anchors and aliases (issue 11 finding 5)", () => {
+  /** `n` aliases sharing one `&base` body. */
+  const shared = (n: number) =>
+    yaml(
+      "base: &base",
+      "  description: Shared",
+      "  chain: [ollama/a, groq/b]",
+      "aliases:",
+      ...Array.from({ length: n }, (_, i) => `  mana/a${i}: *base`),
+      "default: mana/a0",
+    );
+
+  it("a file sharing one &base among 500 aliases is accepted", () => {
+    const config = parseAliasesYaml(shared(500));
+    expect(config.aliases.size).toBe(500);
+    expect(config.aliases.get("mana/a499")?.chain.map((e) => e.id)).toEqual(["ollama/a", "groq/b"]);
+  });
+
+  it("merge keys (<<: *base) are accepted", () => {
+    const config = parseAliasesYaml(
+      yaml("x: &x", "  chain: [ollama/a]", "aliases:", "  mana/m:", "    <<: *x", "    description: Merged", "default: mana/m"),
+    );
+    expect(config.aliases.get("mana/m")?.chain.map((e) => e.id)).toEqual(["ollama/a"]);
+  });
+
+  it("an unresolved alias is a ConfigError naming its line", () => {
+    const msg = configError(yaml("aliases:", "  mana/fast:", "    description: Fast", "    chain: *nope", "default: mana/fast"));
+    expect(msg).toMatch(/^aliases\.yaml line 4: /);
+    expect(msg).toContain("nope");
+  });
+
+  it("a billion-laughs document is a ConfigError naming the line where it blows up", () => {
+    const levels = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${prev}`).join(", ")}]`);
+    }
+    const msg = configError(yaml(...levels, "aliases:", "  mana/fast: {description: x, chain: [ollama/a]}", "default: mana/fast"));
+    expect(msg).toMatch(/^aliases\.yaml line \d+: /);
+    expect(msg).toMatch(/expand/);
+  });
+
+  it("an alias of its own ancestor is a ConfigError, not a hang", () => {
+    const msg = configError(yaml("a: &a [x, *a]", "aliases:", "  mana/fast: {description: x, chain: [ollama/a]}", "default: mana/fast"));
+    expect(msg).toMatch(/^aliases\.yaml line 1: /);
+  });
+
+  it("YAML nested far too deep is a ConfigError", () => {
+    expect(configError(`a: ${"[".repeat(5_000)}${"]".repeat(5_000)}\n`)).toMatch(/^aliases\.yaml/);
+  });
+});
+
 describe("parseChainEntry", () => {
   it("keeps every slash after the first in the model", () => {
     expect(parseChainEntry("openrouter/openai/gpt-4o-mini")).toEqual({ provider: "openrouter", model: "openai/gpt-4o-mini", id: "openrouter/openai/gpt-4o-mini" });
