@@ -38,14 +38,14 @@ describe("API keys", () => {
     ["a leading non-breaking space", `\u00a0${KEY}`],
     ["a trailing NEL", `${KEY}\u0085`],
   ])("a key with %s is refused: only ASCII spaces and tabs are trimmed", async (_label, key) => {
-    for (const headers of [{ authorization: `Bearer ${key}` }, { "x-api-key": key }, { authorization: `Bearer\u00a0${KEY}` }]) {
+    for (const headers of <Record<string, string>[]>[{ authorization: `Bearer ${key}` }, { "x-api-key": key }, { authorization: `Bearer\u00a0${KEY}` }]) {
       const res = await call("/v1/models", { key: null, headers });
       expect(res.status, JSON.stringify(headers)).toBe(401);
     }
   });
 
   it("spaces and tabs around a key are still tolerated", async () => {
-    for (const headers of [{ authorization: `Bearer \t${KEY}\t ` }, { "x-api-key": ` ${KEY}\t` }]) {
+    for (const headers of <Record<string, string>[]>[{ authorization: `Bearer \t${KEY}\t ` }, { "x-api-key": ` ${KEY}\t` }]) {
       expect((await call("/v1/models", { key: null, headers })).status, JSON.stringify(headers)).toBe(200);
     }
   });
