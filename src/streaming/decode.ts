@@ -3,6 +3,21 @@
  * body so back-pressure and cancellation flow through: returning early cancels the body.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+// The one import against the layer order (issue 11 phase A): an over-long frame must be
+// the upstream's `malformed` failure. Phase B moves the mapping to the providers' shell.
+import { UpstreamError } from "../providers/failures";
+import { LineSplitter } from "./line-splitter";
+
+/**
+ * The longest NDJSON line or SSE event accepted, in characters. A frame carries one chunk
+ * of an answer: a few tokens, or at most one tool call's whole arguments (Ollama sends
+ * them in one line) — kilobytes, rarely 100 KB. 2 Mi characters is 20× that, and keeps
+ * what one hostile stream makes us hold to a few MB.
+ */
+export const MAX_FRAME_LENGTH = 2 * 1024 * 1024;
+
+const frameTooLong = (what: string) => (length: number) =>
+  new UpstreamError({ kind: "malformed", message: `an upstream ${what} exceeds ${MAX_FRAME_LENGTH} characters (MAX_FRAME_LENGTH; ${length} so far)` });
 
 /** Reads a body as text, chunk by chunk, releasing (cancelling) it when the consumer stops early. */
 async function* textChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
@@ -28,31 +43,44 @@ async function* textChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<str
   }
 }
 
-/** Server-sent events, parsed by eventsource-parser (comments such as keep-alives are dropped). */
-export async function* decodeSse(body: ReadableStream<Uint8Array>): AsyncGenerator<EventSourceMessage> {
+/**
+ * Server-sent events, parsed by eventsource-parser (comments such as keep-alives are
+ * dropped). Lines are split here first (linear, bounded), and the parser is fed whole
+ * lines, so it never re-scans a partial one.
+ */
+export async function* decodeSse(body: ReadableStream<Uint8Array>, maxFrame = MAX_FRAME_LENGTH): AsyncGenerator<EventSourceMessage> {
   const pending: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (event) => pending.push(event) });
+  const lines = new LineSplitter(maxFrame, frameTooLong("SSE line"));
+  const eventTooLong = frameTooLong("SSE event");
+  let eventLength = 0;
+  const feed = (line: string) => {
+    // A blank line ends the event; the lines before it are what the parser holds.
+    eventLength = line === "" ? 0 : eventLength + line.length;
+    if (eventLength > maxFrame) throw eventTooLong(eventLength);
+    parser.feed(`${line}\n`);
+  };
   for await (const text of textChunks(body)) {
-    parser.feed(text);
-    while (pending.length) yield pending.shift()!;
+    for (const line of lines.push(text)) feed(line);
+    // splice, not shift(): shifting one at a time is quadratic in the events of one chunk.
+    yield* pending.splice(0);
   }
   // A final event without its blank line still counts: feed the terminator ourselves.
-  parser.feed("\n\n");
-  while (pending.length) yield pending.shift()!;
+  const last = lines.rest();
+  if (last) feed(last);
+  feed("");
+  yield* pending.splice(0);
 }
 
 /** Newline-delimited JSON lines as raw strings (a line split across chunks is reassembled). */
-export async function* decodeNdjson(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let buffer = "";
+export async function* decodeNdjson(body: ReadableStream<Uint8Array>, maxFrame = MAX_FRAME_LENGTH): AsyncGenerator<string> {
+  const lines = new LineSplitter(maxFrame, frameTooLong("NDJSON line"));
   for await (const text of textChunks(body)) {
-    buffer += text;
-    let nl: number;
-    while ((nl = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, nl).trim();
-      buffer = buffer.slice(nl + 1);
+    for (const raw of lines.push(text)) {
+      const line = raw.trim();
       if (line) yield line;
     }
   }
-  const last = buffer.trim();
+  const last = lines.rest().trim();
   if (last) yield last;
 }
