@@ -40,6 +40,18 @@ export interface RouterConfig {
   updatedAt?: string;
 }
 
+/** Marks the chain entries a config defined (not enumerable: equality and JSON ignore it). */
+const FROM_CONFIG = Symbol("fromConfig");
+
+/**
+ * Whether `entry` is one of the config's own chain entries, rather than one built from a
+ * client's direct `provider/model`: only these may name a metric series (client-chosen
+ * names are unbounded).
+ */
+export function isConfiguredEntry(entry: ChainEntry): boolean {
+  return (entry as { [FROM_CONFIG]?: true })[FROM_CONFIG] === true;
+}
+
 export class ConfigError extends MisconfigurationError {
   constructor(message: string) {
     super(message);
@@ -131,7 +143,7 @@ export function parseAliasesYaml(text: string, source: RouterConfig["source"] = 
         throw new ConfigError(
           `aliases.yaml${at}: alias "${name}" chain[${index}]: unknown provider "${entry.provider}" (built in: ${Object.keys(BUILTIN_PROVIDERS).join(", ")}; or declare it under providers:)`,
         );
-      return Object.freeze(entry);
+      return Object.freeze(Object.defineProperty(entry, FROM_CONFIG, { value: true }));
     });
     aliases.set(name, Object.freeze({ name, description: body.description, chain: Object.freeze(chain), sameVectorSpace: body.same_vector_space ?? false }));
   }

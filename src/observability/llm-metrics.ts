@@ -3,7 +3,7 @@
  * alias resolution, fallbacks, and — once the answer is complete, which for a stream is
  * long after the walk returned — latency and tokens of the entry that answered.
  */
-import type { ChainEntry } from "../config/aliases";
+import { isConfiguredEntry, type ChainEntry } from "../config/aliases";
 import type { AttemptReason } from "../openai/errors";
 import type { Usage } from "../openai/responses";
 import { silentObserver, type WalkObserver } from "../routing/observer";
@@ -24,16 +24,24 @@ export interface LlmObservationOptions {
   waitUntil(p: Promise<unknown>): void;
 }
 
+/** The `model` label of every model a client named directly: such names are unbounded, the config's are not. */
+export const OTHER_MODEL = "other";
+
+/** The labels of `entry`: its provider (always a configured one) and, if the config defined it, its model. */
+function labelsOf(entry: ChainEntry): { provider: string; model: string } {
+  return { provider: entry.provider, model: isConfiguredEntry(entry) ? entry.model : OTHER_MODEL };
+}
+
 export function observeLlm(recorder: MetricsRecorder | undefined, opts: LlmObservationOptions): LlmObservation {
   if (!recorder) return { ...silentObserver, completed: () => {}, interrupted: () => {} };
   const streaming = String(opts.streaming);
   let callStartedAt = opts.now();
   let answering: { entry: ChainEntry; startedAt: number } | undefined;
-  const failed = (entry: ChainEntry, reason: AttemptReason) => recorder.inc(METRICS.llmErrors, { provider: entry.provider, model: entry.model, error_type: reason });
+  const failed = (entry: ChainEntry, reason: AttemptReason) => recorder.inc(METRICS.llmErrors, { ...labelsOf(entry), error_type: reason });
 
   return {
     calling(entry) {
-      recorder.inc(METRICS.llmRequests, { provider: entry.provider, model: entry.model, streaming });
+      recorder.inc(METRICS.llmRequests, { ...labelsOf(entry), streaming });
       callStartedAt = opts.now();
     },
     failed,
@@ -44,13 +52,13 @@ export function observeLlm(recorder: MetricsRecorder | undefined, opts: LlmObser
       answering = { entry, startedAt: callStartedAt };
     },
     malformed(entry) {
-      recorder.inc(METRICS.malformedEvents, { provider: entry.provider, model: entry.model });
+      recorder.inc(METRICS.malformedEvents, labelsOf(entry));
     },
     completed(usage) {
       if (!answering) return;
       const { entry, startedAt } = answering;
       answering = undefined;
-      const labels = { provider: entry.provider, model: entry.model };
+      const labels = labelsOf(entry);
       recorder.observe(METRICS.llmLatency, labels, Math.max(0, opts.now() - startedAt) / 1000);
       if (typeof usage?.prompt_tokens === "number") recorder.inc(METRICS.tokens, { ...labels, type: "prompt" }, usage.prompt_tokens);
       if (typeof usage?.completion_tokens === "number") recorder.inc(METRICS.tokens, { ...labels, type: "completion" }, usage.completion_tokens);
