@@ -10,6 +10,8 @@ const UNIT_IN_WORKERD = "test/unit/config-aliases.test.ts";
 export default defineConfig({
   test: {
     testTimeout: 20_000,
+    // A fuzz run of 100,000 cases would otherwise hit the default hook timeout too.
+    hookTimeout: 60_000,
     // The Worker logs a structured line per failure it handles; show them only for failing tests.
     silent: bench ? false : "passed-only",
     projects: [
@@ -45,6 +47,10 @@ export default defineConfig({
                   FIRST_BYTE_TIMEOUT_MS: "400",
                   STREAM_IDLE_TIMEOUT_MS: "400",
                   REQUEST_TIMEOUT_MS: "8000",
+                  // The fuzz suite's size, seed and replay path (test/fuzz/harness.ts); `npm run fuzz` sets FUZZ_RUNS=100000.
+                  FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+                  FUZZ_SEED: process.env.FUZZ_SEED ?? "",
+                  FUZZ_PATH: process.env.FUZZ_PATH ?? "",
                 },
               },
             };
@@ -55,7 +61,7 @@ export default defineConfig({
           globalSetup: ["./test/global-setup.ts"],
           // `npm test` runs the tests; `npm run bench` (BENCH=1) runs the benchmarks in bench/.
           // config-aliases reads aliases.yaml through wrangler's Text module rule, so it stays here.
-          include: bench ? ["bench/**/*.test.ts"] : ["test/integration/**/*.test.ts", UNIT_IN_WORKERD],
+          include: bench ? ["bench/**/*.test.ts"] : ["test/integration/**/*.test.ts", "test/fuzz/**/*.test.ts", UNIT_IN_WORKERD],
         },
       },
       // The unit tests import only pure modules: plain Node runs them without a workerd per file (≈0.4 s each).
