@@ -12,10 +12,7 @@ export const MAX_YAML_EXPANDED_NODES = 200_000;
 /** `*alias` references in one file: the library resolves each by a scan of the document's anchors and aliases, so their count is bounded too. */
 export const MAX_YAML_ALIASES = 2_000;
 
-export type ExpansionProblem =
-  | { kind: "unresolved"; name: string; line: number }
-  | { kind: "too-many-aliases"; line: number }
-  | { kind: "too-large"; line: number };
+export type ExpansionProblem = { kind: "unresolved"; name: string; line: number } | { kind: "too-many-aliases"; line: number } | { kind: "too-large"; line: number };
 
 /**
  * Resolves every alias in document order (the last anchor of that name before it), then

@@ -36,7 +36,7 @@ export function requireAdmin(): MiddlewareHandler<AppEnv> {
 function presentedKey(headers: Headers): string | undefined {
   const auth = headers.get("authorization");
   if (auth) {
-    const m = /^Bearer[ \t]+([^]+)$/i.exec(trimAscii(auth));
+    const m = /^Bearer[ \t]+(.+)$/i.exec(trimAscii(auth));
     if (m) return trimAscii(m[1]!);
   }
   return trimAscii(headers.get("x-api-key") ?? "") || undefined;

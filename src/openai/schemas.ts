@@ -5,15 +5,21 @@
 import * as z from "zod";
 import { MAX_CONTENT_PARTS, MAX_EMBEDDING_INPUTS, MAX_MESSAGES, MAX_MODEL_LENGTH, MAX_NAME_LENGTH, MAX_TOOL_CALLS, MAX_TOOLS } from "./limits";
 
-// U+0000–U+001F and U+007F: the model name reaches response headers and logs.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+/** U+0000–U+001F or U+007F: the model name reaches response headers and logs. */
+function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
 
 /** `model`, checked before anything uses it (DESIGN § Errors clients act on). */
-export const modelSchema = z
+const modelSchema = z
   .string()
   .min(1)
   .max(MAX_MODEL_LENGTH, `model must be at most ${MAX_MODEL_LENGTH} characters (MAX_MODEL_LENGTH)`)
-  .refine((m) => !CONTROL_CHARACTER.test(m), "model must not contain control characters");
+  .refine((m) => !hasControlCharacter(m), "model must not contain control characters");
 
 const name = z.string().min(1).max(MAX_NAME_LENGTH, `names must be at most ${MAX_NAME_LENGTH} characters`);
 const list = <T extends z.ZodType>(item: T, max: number, what: string) => z.array(item).max(max, `at most ${max} ${what}`);

@@ -3,9 +3,6 @@
  * body so back-pressure and cancellation flow through: returning early cancels the body.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-// The one import against the layer order (issue 11 phase A): an over-long frame must be
-// the upstream's `malformed` failure. Phase B moves the mapping to the providers' shell.
-import { UpstreamError } from "../providers/failures";
 import { LineSplitter } from "./line-splitter";
 
 /**
@@ -16,8 +13,21 @@ import { LineSplitter } from "./line-splitter";
  */
 export const MAX_FRAME_LENGTH = 2 * 1024 * 1024;
 
-const frameTooLong = (what: string) => (length: number) =>
-  new UpstreamError({ kind: "malformed", message: `an upstream ${what} exceeds ${MAX_FRAME_LENGTH} characters (MAX_FRAME_LENGTH; ${length} so far)` });
+/**
+ * An upstream frame over MAX_FRAME_LENGTH: the upstream's fault (a `malformed` failure).
+ * Thrown here, below providers/ in the layer order; the providers' stream guard maps it.
+ */
+export class FrameTooLong extends Error {
+  constructor(
+    readonly what: string,
+    readonly length: number,
+  ) {
+    super(`an upstream ${what} exceeds ${MAX_FRAME_LENGTH} characters (MAX_FRAME_LENGTH; ${length} so far)`);
+    this.name = "FrameTooLong";
+  }
+}
+
+const frameTooLong = (what: string) => (length: number) => new FrameTooLong(what, length);
 
 /** Reads a body as text, chunk by chunk, releasing (cancelling) it when the consumer stops early. */
 async function* textChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {

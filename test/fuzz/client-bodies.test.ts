@@ -20,11 +20,27 @@ const model = fc.oneof(
 const text = fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: "binary", maxLength: 30 }));
 const message = fc.oneof(
   fc.record({ role: fc.constantFrom("system", "user", "developer"), content: text }),
-  fc.record({ role: fc.constant("user"), content: fc.array(fc.oneof(fc.record({ type: fc.constant("text"), text }), fc.record({ type: fc.constant("image_url"), image_url: fc.record({ url: fc.constant("data:image/png;base64,iVBORw0KGgo=") }) })), { minLength: 1, maxLength: 3 }) }),
-  fc.record({ role: fc.constant("assistant"), content: fc.option(text), tool_calls: fc.array(fc.record({ id: alnum, type: fc.constant("function"), function: fc.record({ name: alnum, arguments: fc.constant("{}") }) }), { maxLength: 2 }) }, { requiredKeys: ["role"] }),
+  fc.record({
+    role: fc.constant("user"),
+    content: fc.array(
+      fc.oneof(fc.record({ type: fc.constant("text"), text }), fc.record({ type: fc.constant("image_url"), image_url: fc.record({ url: fc.constant("data:image/png;base64,iVBORw0KGgo=") }) })),
+      { minLength: 1, maxLength: 3 },
+    ),
+  }),
+  fc.record(
+    {
+      role: fc.constant("assistant"),
+      content: fc.option(text),
+      tool_calls: fc.array(fc.record({ id: alnum, type: fc.constant("function"), function: fc.record({ name: alnum, arguments: fc.constant("{}") }) }), { maxLength: 2 }),
+    },
+    { requiredKeys: ["role"] },
+  ),
   fc.record({ role: fc.constant("tool"), content: text, tool_call_id: alnum }),
 );
-const tool = fc.record({ type: fc.constant("function"), function: fc.record({ name: alnum, description: text, parameters: fc.constant({ type: "object", properties: { q: { type: "string" } } }) }, { requiredKeys: ["name"] }) });
+const tool = fc.record({
+  type: fc.constant("function"),
+  function: fc.record({ name: alnum, description: text, parameters: fc.constant({ type: "object", properties: { q: { type: "string" } } }) }, { requiredKeys: ["name"] }),
+});
 const chat = fc.record(
   {
     model,
@@ -82,10 +98,16 @@ const mutated = (valid: fc.Arbitrary<Record<string, unknown>>) =>
   fc.tuple(valid, fc.nat(), wrong, fc.oneof(fc.constantFrom("model", "messages", "input", "stream", "tools"), alnum)).map(([b, pick, v, key]) => mutate(b, pick, v, key));
 
 /** A JSON text nesting `depth` containers at some field, built as text (no recursion). */
-const deep = fc.record({ depth: fc.integer({ min: 1, max: 20_000 }), open: fc.constantFrom("[", '{"a":', '{"type":"object","properties":{"p":'), field: fc.constantFrom("response_format", "tools", "messages", "metadata", "input") }).map(({ depth, open, field }) => {
-  const close = open === "[" ? "]" : "}".repeat(open.split("{").length - 1);
-  return `{"model":"groq/ok@fuzz","messages":[{"role":"user","content":"hi"}],"input":"x","${field}":${open.repeat(depth)}1${close.repeat(depth)}}`;
-});
+const deep = fc
+  .record({
+    depth: fc.integer({ min: 1, max: 20_000 }),
+    open: fc.constantFrom("[", '{"a":', '{"type":"object","properties":{"p":'),
+    field: fc.constantFrom("response_format", "tools", "messages", "metadata", "input"),
+  })
+  .map(({ depth, open, field }) => {
+    const close = open === "[" ? "]" : "}".repeat(open.split("{").length - 1);
+    return `{"model":"groq/ok@fuzz","messages":[{"role":"user","content":"hi"}],"input":"x","${field}":${open.repeat(depth)}1${close.repeat(depth)}}`;
+  });
 const huge = fc.record({ size: fc.integer({ min: 1_000, max: 400_000 }), field: fc.constantFrom("model", "content", "name", "stop", "tool_call_id", "input", "user") }).map(({ size, field }) => {
   const s = "x".repeat(size);
   const body: Record<string, unknown> = { model: "groq/ok@fuzz", messages: [{ role: "user", content: "hi" }], input: "hi" };
@@ -113,12 +135,16 @@ describe("fuzz: request bodies", () => {
     ["huge strings (chat)", "/v1/chat/completions", huge, 0.02],
     ["huge strings (embeddings)", "/v1/embeddings", huge, 0.01],
   ];
-  it.each(cases)("%s", async (_label, path, arb, share) => {
-    await fc.assert(
-      fc.asyncProperty(arb, async (body) => {
-        await expectWellFormed(await post(path, body), show(body));
-      }),
-      options(share),
-    );
-  }, timeoutFor(0.2));
+  it.each(cases)(
+    "%s",
+    async (_label, path, arb, share) => {
+      await fc.assert(
+        fc.asyncProperty(arb, async (body) => {
+          await expectWellFormed(await post(path, body), show(body));
+        }),
+        options(share),
+      );
+    },
+    timeoutFor(0.2),
+  );
 });

@@ -11,10 +11,10 @@ import { call, postJson } from "../helpers/http";
 
 const vars = env as unknown as Record<string, string | undefined>;
 const TOTAL = Number(vars.FUZZ_RUNS || 2_400);
-export const SEED = Number(vars.FUZZ_SEED || 20_261_125);
+const SEED = Number(vars.FUZZ_SEED || 20_261_125);
 
 /** This category's number of cases: its share of the total. */
-export function runs(share: number): number {
+function runs(share: number): number {
   return Math.max(1, Math.round(TOTAL * share));
 }
 
@@ -36,12 +36,21 @@ const DOCUMENTED_5XX = new Set([502, 503, 504]);
  * envelope, and a body (stream or not) ends. Returns the parsed error, if any.
  */
 export async function expectWellFormed(res: Response, label: string): Promise<ErrorBody | undefined> {
-  if (res.status >= 500) expect(DOCUMENTED_5XX, `${label}: status ${res.status} ${await res.clone().text().catch(() => "")}`.slice(0, 2000)).toContain(res.status);
+  if (res.status >= 500)
+    expect(
+      DOCUMENTED_5XX,
+      `${label}: status ${res.status} ${await res
+        .clone()
+        .text()
+        .catch(() => "")}`.slice(0, 2000),
+    ).toContain(res.status);
   const text = await res.text();
   if (res.status < 400) return undefined;
   expect(res.headers.get("content-type"), label).toMatch(/^application\/json/);
   const body = JSON.parse(text) as { error: ErrorBody };
-  const keys = Object.keys(body.error).filter((k) => k !== "attempts").sort();
+  const keys = Object.keys(body.error)
+    .filter((k) => k !== "attempts")
+    .sort();
   expect(keys, label).toEqual(["code", "message", "param", "type"]);
   expect(typeof body.error.message, label).toBe("string");
   return body.error;

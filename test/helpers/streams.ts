@@ -6,7 +6,7 @@ import { UpstreamError, type UpstreamFailure } from "../../src/providers/failure
 export const bytes = (text: string) => new TextEncoder().encode(text);
 
 /** A body that delivers exactly these parts, in order. */
-function streamOf(parts: Uint8Array[]): ReadableStream<Uint8Array> {
+export function streamOf(parts: Uint8Array[]): ReadableStream<Uint8Array> {
   return new ReadableStream({
     start(controller) {
       for (const p of parts) controller.enqueue(p);

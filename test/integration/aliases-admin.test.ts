@@ -187,7 +187,12 @@ describe("PUT /v1/aliases", () => {
     const version = (await getAliases()).version;
 
     const laughs = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
-    for (let i = 1; i < 9; i++) laughs.push(`${"abcdefghi"[i]}: &${"abcdefghi"[i]} [${Array(9).fill(`*${"abcdefghi"[i - 1]}`).join(", ")}]`);
+    for (let i = 1; i < 9; i++)
+      laughs.push(
+        `${"abcdefghi"[i]}: &${"abcdefghi"[i]} [${Array(9)
+          .fill(`*${"abcdefghi"[i - 1]}`)
+          .join(", ")}]`,
+      );
     for (const [what, yaml] of [
       ["unresolved", shared.replace("mana/s3: *base", "mana/s3: *nope")],
       ["billion laughs", [...laughs, shared].join("\n")],

@@ -32,20 +32,24 @@ describe("model: control characters and length (DESIGN § Errors clients act on)
       ["embeddings", EMBED, { model, input: "hi" }],
     ] as const;
 
-  it.each([["NUL", "\u0000"], ["LF", "\n"], ["CR LF", "\r\nX-Injected: 1"], ["US", "\u001f"], ["TAB", "\t"], ["DEL", "\u007f"]])(
-    "a model with %s → 400 param model, nothing reaches the upstream",
-    async (_label, bad) => {
-      const t = tag();
-      for (const [what, path, body] of bodies(`groq/ok@${t}${bad}`)) {
-        const res = await postJson(path, body);
-        expect(res.status, what).toBe(400);
-        const error = await errorOf(res);
-        expect(error.param).toBe("model");
-        expect(error.message).toMatch(/control character/);
-      }
-      expect(await fakeLog("openaiFakeUrl", `ok@${t}`)).toEqual([]);
-    },
-  );
+  it.each([
+    ["NUL", "\u0000"],
+    ["LF", "\n"],
+    ["CR LF", "\r\nX-Injected: 1"],
+    ["US", "\u001f"],
+    ["TAB", "\t"],
+    ["DEL", "\u007f"],
+  ])("a model with %s → 400 param model, nothing reaches the upstream", async (_label, bad) => {
+    const t = tag();
+    for (const [what, path, body] of bodies(`groq/ok@${t}${bad}`)) {
+      const res = await postJson(path, body);
+      expect(res.status, what).toBe(400);
+      const error = await errorOf(res);
+      expect(error.param).toBe("model");
+      expect(error.message).toMatch(/control character/);
+    }
+    expect(await fakeLog("openaiFakeUrl", `ok@${t}`)).toEqual([]);
+  });
 
   it(`a model longer than ${MAX_MODEL_LENGTH} characters → 400 param model, nothing reaches the upstream`, async () => {
     const t = tag();

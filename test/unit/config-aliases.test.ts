@@ -292,14 +292,7 @@ describe("parseAliasesYaml: every rule names where it broke", () => {
 describe("parseAliasesYaml: anchors and aliases (issue 11 finding 5)", () => {
   /** `n` aliases sharing one `&base` body. */
   const shared = (n: number) =>
-    yaml(
-      "base: &base",
-      "  description: Shared",
-      "  chain: [ollama/a, groq/b]",
-      "aliases:",
-      ...Array.from({ length: n }, (_, i) => `  mana/a${i}: *base`),
-      "default: mana/a0",
-    );
+    yaml("base: &base", "  description: Shared", "  chain: [ollama/a, groq/b]", "aliases:", ...Array.from({ length: n }, (_, i) => `  mana/a${i}: *base`), "default: mana/a0");
 
   it("a file sharing one &base among 500 aliases is accepted", () => {
     const config = parseAliasesYaml(shared(500));
@@ -308,9 +301,7 @@ describe("parseAliasesYaml: anchors and aliases (issue 11 finding 5)", () => {
   });
 
   it("merge keys (<<: *base) are accepted", () => {
-    const config = parseAliasesYaml(
-      yaml("x: &x", "  chain: [ollama/a]", "aliases:", "  mana/m:", "    <<: *x", "    description: Merged", "default: mana/m"),
-    );
+    const config = parseAliasesYaml(yaml("x: &x", "  chain: [ollama/a]", "aliases:", "  mana/m:", "    <<: *x", "    description: Merged", "default: mana/m"));
     expect(config.aliases.get("mana/m")?.chain.map((e) => e.id)).toEqual(["ollama/a"]);
   });
 

@@ -1,11 +1,11 @@
 /**
  * The upstream stream decoders are linear in the bytes and bounded per frame (issue 11
- * finding 9): an over-long NDJSON line or SSE event is the upstream's `malformed`
- * failure, seen as soon as the frame is too long, never a hang.
+ * finding 9): an over-long NDJSON line or SSE event is a FrameTooLong (the upstream's
+ * `malformed` failure once the providers' guard maps it), seen as soon as the frame is
+ * too long, never a hang.
  */
 import { describe, expect, it } from "vitest";
-import { UpstreamError } from "../../src/providers/failures";
-import { decodeNdjson, decodeSse, MAX_FRAME_LENGTH } from "../../src/streaming/decode";
+import { decodeNdjson, decodeSse, FrameTooLong, MAX_FRAME_LENGTH } from "../../src/streaming/decode";
 import { LineSplitter } from "../../src/streaming/line-splitter";
 import { bytes, sameAtEverySplit, streamOf } from "../helpers/streams";
 
@@ -24,12 +24,12 @@ function endlessAfter(prefix: string, fill: string): { body: ReadableStream<Uint
   return { body, pulled: () => pulled };
 }
 
-async function failureOf(run: () => Promise<unknown>): Promise<UpstreamError> {
+async function failureOf(run: () => Promise<unknown>): Promise<FrameTooLong> {
   try {
     await run();
   } catch (err) {
-    expect(err).toBeInstanceOf(UpstreamError);
-    return err as UpstreamError;
+    expect(err).toBeInstanceOf(FrameTooLong);
+    return err as FrameTooLong;
   }
   throw new Error("expected the decoder to fail");
 }
@@ -41,28 +41,27 @@ const drain = async (it: AsyncIterable<unknown>) => {
 };
 
 describe("frame size limit (MAX_FRAME_LENGTH)", () => {
-  it("a 4 MiB NDJSON line → malformed, after reading little more than the limit", async () => {
+  it("a 4 MiB NDJSON line → FrameTooLong, after reading little more than the limit", async () => {
     const { body, pulled } = endlessAfter('{"message":{"content":"', "x");
     const err = await failureOf(() => drain(decodeNdjson(body)));
-    expect(err.failure.kind).toBe("malformed");
+    expect(err.what).toBe("NDJSON line");
     expect(err.message).toContain("MAX_FRAME_LENGTH");
     // 64 KiB parts: the line was refused near the limit, not read to 4 MiB or forever.
     expect(pulled() * 64 * 1024).toBeLessThan(MAX_FRAME_LENGTH + 256 * 1024);
   });
 
-  it("a 4 MiB NDJSON line delivered whole → malformed", async () => {
+  it("a 4 MiB NDJSON line delivered whole → FrameTooLong", async () => {
     const line = `{"message":{"content":"${"x".repeat(4 * MiB)}"}}\n{"done":true}\n`;
     const err = await failureOf(() => drain(decodeNdjson(streamOf([bytes(line)]))));
-    expect(err.failure.kind).toBe("malformed");
+    expect(err.length).toBeGreaterThan(MAX_FRAME_LENGTH);
   });
 
-  it("a 4 MiB SSE data line, and an event of many short lines past the limit → malformed", async () => {
+  it("a 4 MiB SSE data line, and an event of many short lines past the limit → FrameTooLong", async () => {
     const long = endlessAfter("data: ", "x");
-    expect((await failureOf(() => drain(decodeSse(long.body)))).failure.kind).toBe("malformed");
+    expect((await failureOf(() => drain(decodeSse(long.body)))).what).toBe("SSE line");
     const many = endlessAfter("", "data: x\n");
     const err = await failureOf(() => drain(decodeSse(many.body)));
-    expect(err.failure.kind).toBe("malformed");
-    expect(err.message).toMatch(/SSE event/);
+    expect(err.what).toBe("SSE event");
   });
 
   it("a stream of endless keep-alive comments is not one long event", async () => {

@@ -20,7 +20,9 @@ function harness() {
   const observe = () => observeLlm(recorder, { streaming: false, now: () => 0, waitUntil: () => {} });
   const stored = async () => {
     await recorder.flush();
-    return sent.reduce((acc, d) => (mergeInto(acc, d, { defs: METRIC_BY_NAME, cap: Infinity }), acc), emptyData());
+    const all = emptyData();
+    for (const d of sent) mergeInto(all, d, { defs: METRIC_BY_NAME, cap: Infinity });
+    return all;
   };
   return { observe, stored };
 }
