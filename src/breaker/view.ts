@@ -10,6 +10,7 @@ import { withDeadline } from "../lib/deadline";
 import { isolateCache } from "../lib/isolate-cache";
 import { log } from "../lib/log";
 import type { BreakerGate, BreakerOutcome } from "./gate";
+import type { BreakerSnapshot } from "./provider-health";
 import type { BreakerVerdict } from "./state";
 
 /** How long the request path waits for a breaker DO before failing open. */
@@ -122,4 +123,44 @@ function send(ns: HealthNamespace, provider: string, outcome: BreakerOutcome, no
     case "rate-limited":
       return Promise.resolve(stub.recordRateLimited(now, outcome.retryAfterS, "request"));
   }
+}
+
+/** How old a snapshot the public /health may serve (issue 14 point 4). */
+export const SNAPSHOT_CACHE_MS = 1_000;
+
+interface CachedSnapshot {
+  at: number;
+  /** While the read is on its way: concurrent callers share it. */
+  read: Promise<BreakerSnapshot>;
+  /** Once settled: later callers get the value, not another request's promise. */
+  settled?: { ok: true; value: BreakerSnapshot } | { ok: false; error: unknown };
+}
+
+// Per isolate and binding, like the verdicts: anonymous traffic shares one read per provider per period.
+const snapshots = isolateCache((_: HealthNamespace): Map<string, CachedSnapshot> => new Map());
+
+/** Drops this isolate's cached snapshots (tests). */
+export function forgetSnapshotCache(ns: HealthNamespace): void {
+  snapshots.forget(ns);
+}
+
+/**
+ * A provider's breaker snapshot at most `maxAgeMs` old on the caller's clock: concurrent
+ * callers share one DO read, and a failed read is kept for the period too, so a broken DO
+ * costs one call per period, not one per anonymous request.
+ */
+export function cachedSnapshot(ns: HealthNamespace, provider: string, now: number, maxAgeMs = SNAPSHOT_CACHE_MS): Promise<BreakerSnapshot> {
+  const cache = snapshots.get(ns);
+  const hit = cache.get(provider);
+  if (hit && now - hit.at < maxAgeMs && now >= hit.at) {
+    if (!hit.settled) return hit.read;
+    return hit.settled.ok ? Promise.resolve(hit.settled.value) : Promise.reject(hit.settled.error);
+  }
+  const entry: CachedSnapshot = { at: now, read: Promise.resolve().then(() => ns.getByName(provider).snapshot(now) as Promise<BreakerSnapshot>) };
+  entry.read.then(
+    (value) => (entry.settled = { ok: true, value }),
+    (error: unknown) => (entry.settled = { ok: false, error }),
+  );
+  cache.set(provider, entry);
+  return entry.read;
 }

@@ -3,13 +3,15 @@
  * provider's breaker, read from its Durable Object.
  */
 import type { BreakerSnapshot } from "../breaker/provider-health";
+import { cachedSnapshot } from "../breaker/view";
 import { withDeadline } from "../lib/deadline";
 import { log } from "../lib/log";
 import type { ProviderConfig } from "../providers/types";
 
-/** DESIGN.md's healthy|unhealthy, plus unknown when the breaker itself cannot be read. */
+/** DESIGN.md's healthy|unhealthy, plus unknown: never checked yet (no probe, no request), or the breaker cannot be read. */
 export type ProviderStatus = "healthy" | "unhealthy" | "unknown";
-export type OverallStatus = "healthy" | "degraded" | "unhealthy";
+/** Over the known providers; unknown when none is known yet. */
+export type OverallStatus = "healthy" | "degraded" | "unhealthy" | "unknown";
 
 export interface ProviderHealthView {
   status: ProviderStatus;
@@ -33,10 +35,14 @@ const SNAPSHOT_DEADLINE_MS = 1_000;
 
 const unix = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 
-/** A closed breaker is healthy even after one failure; a 401/403 probe is flagged misconfigured, not down. */
+/**
+ * A closed breaker is healthy even after one failure; a 401/403 probe is flagged
+ * misconfigured, not down; a breaker that never heard of its provider (lastCheck null) is
+ * unknown, not healthy — nothing has shown that the provider answers.
+ */
 export function providerView(s: BreakerSnapshot): ProviderHealthView {
   return {
-    status: s.state === "closed" ? "healthy" : "unhealthy",
+    status: s.lastCheck === null && s.state === "closed" ? "unknown" : s.state === "closed" ? "healthy" : "unhealthy",
     misconfigured: s.misconfigured,
     state: s.state,
     consecutive_failures: s.consecutiveFailures,
@@ -50,26 +56,32 @@ export function providerView(s: BreakerSnapshot): ProviderHealthView {
 }
 
 /**
- * healthy when every provider is, unhealthy when none is, degraded otherwise. A
- * misconfigured provider cannot serve requests, so it does not count as healthy here.
+ * Over the known providers: healthy when every one is, unhealthy when none is, degraded
+ * otherwise; unknown when none is known yet. A misconfigured provider cannot serve
+ * requests, so it does not count as healthy here.
  */
 export function overallStatus(providers: readonly Pick<ProviderHealthView, "status" | "misconfigured">[]): OverallStatus {
-  const healthy = providers.filter((p) => p.status === "healthy" && !p.misconfigured).length;
+  const known = providers.filter((p) => p.status !== "unknown");
+  if (known.length === 0) return "unknown";
+  const healthy = known.filter((p) => p.status === "healthy" && !p.misconfigured).length;
   if (healthy === 0) return "unhealthy";
-  return healthy === providers.length ? "healthy" : "degraded";
+  return healthy === known.length ? "healthy" : "degraded";
+}
+
+export interface HealthReadOptions {
+  /**
+   * Serve the isolate's cached snapshots (at most SNAPSHOT_CACHE_MS old) instead of asking
+   * every DO: the public /health, so anonymous traffic cannot multiply into DO requests.
+   */
+  cached?: boolean;
 }
 
 /** Every configured provider, from its Durable Object, including those never probed yet. */
-export async function collectHealth(env: Env, providers: ReadonlyMap<string, ProviderConfig>, now: number): Promise<HealthReport> {
+export async function collectHealth(env: Env, providers: ReadonlyMap<string, ProviderConfig>, now: number, opts: HealthReadOptions = {}): Promise<HealthReport> {
   const configured = [...providers.values()].filter((p) => p.configured).map((p) => p.name);
-  const snapshots = await Promise.allSettled(
-    configured.map((name) =>
-      withDeadline(
-        Promise.resolve().then(() => env.PROVIDER_HEALTH.getByName(name).snapshot(now)),
-        SNAPSHOT_DEADLINE_MS,
-      ),
-    ),
-  );
+  const read = (name: string): Promise<BreakerSnapshot> =>
+    opts.cached ? cachedSnapshot(env.PROVIDER_HEALTH, name, now) : Promise.resolve().then(() => env.PROVIDER_HEALTH.getByName(name).snapshot(now) as Promise<BreakerSnapshot>);
+  const snapshots = await Promise.allSettled(configured.map((name) => withDeadline(read(name), SNAPSHOT_DEADLINE_MS)));
   const out: Record<string, ProviderHealthView> = {};
   snapshots.forEach((r, i) => {
     const name = configured[i]!;

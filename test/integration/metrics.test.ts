@@ -159,9 +159,12 @@ describe("GET /metrics", () => {
     const now = Date.now();
     await env.PROVIDER_HEALTH.getByName(down).recordFailure(now, "connect");
     await env.PROVIDER_HEALTH.getByName(down).recordFailure(now, "connect");
+    await env.PROVIDER_HEALTH.getByName(`openrouter-${t}`).recordSuccess(now, "probe");
     const { exp } = await scrape(vars(t, [`${down}/ok@${t}`]));
     expect(sampleValue(exp, "mana_llm_provider_healthy", { provider: down })).toBe(0);
     expect(sampleValue(exp, "mana_llm_provider_healthy", { provider: `openrouter-${t}` })).toBe(1);
+    // Never checked (no probe, no request): unknown, so no reading rather than a guessed 1.
+    expect(sampleValue(exp, "mana_llm_provider_healthy", { provider: `together-${t}` })).toBeUndefined();
     expect(sampleValue(exp, "mana_llm_provider_misconfigured", { provider: down })).toBe(0);
     expect(sampleValue(exp, "mana_llm_breaker_transitions_total", { provider: down, from: "closed", to: "open" })).toBe(1);
     // Not configured here: no reading at all rather than a guessed one.

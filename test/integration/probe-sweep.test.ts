@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { inject } from "vitest";
 import worker from "../../src/index";
 import { runProbeSchedule } from "../../src/health/sweep";
-import { forgetBreakerView } from "../../src/breaker/view";
+import { forgetBreakerView, forgetSnapshotCache } from "../../src/breaker/view";
 import { bundledConfig } from "../../src/config/bundled";
 import { loadProviders } from "../../src/config/settings";
 import { envVars } from "../../src/lib/env";
@@ -37,6 +37,7 @@ async function trigger(overrides: Record<string, string> = {}): Promise<number> 
 beforeEach(async () => {
   await Promise.all(CONFIGURED.map((p) => stub(p.name).reset(Date.now())));
   forgetBreakerView(env.PROVIDER_HEALTH);
+  forgetSnapshotCache(env.PROVIDER_HEALTH);
 });
 
 describe("probe sweep (scheduled)", () => {
@@ -157,15 +158,16 @@ describe("probe sweep (scheduled)", () => {
 });
 
 describe("health endpoints", () => {
-  it("/v1/health lists every configured provider even before its first probe, and needs a key", async () => {
+  it("/v1/health lists every configured provider even before its first probe (as unknown), and needs a key", async () => {
     expect((await call("/v1/health", { key: null })).status).toBe(401);
     const res = await call("/v1/health");
     expect(res.status).toBe(200);
     const body = await res.json<{ status: string; providers: Record<string, Record<string, unknown>> }>();
     expect(Object.keys(body.providers).sort()).toEqual(CONFIGURED.map((p) => p.name).sort());
-    expect(body.status).toBe("healthy");
+    // Never checked (no probe, no request): unknown, not healthy (DESIGN.md § HTTP contract).
+    expect(body.status).toBe("unknown");
     expect(body.providers.together).toMatchObject({
-      status: "healthy",
+      status: "unknown",
       state: "closed",
       consecutive_failures: 0,
       last_error: null,
@@ -186,6 +188,7 @@ describe("health endpoints", () => {
   });
 
   it("/health is public and terse: statuses only, no error text", async () => {
+    await stub("openai").recordSuccess(Date.now(), "probe");
     await stub("groq").recordFailure(Date.now(), "connect (connection failed)");
     await stub("groq").recordFailure(Date.now(), "connect (connection failed)");
     const res = await call("/health", { key: null });
