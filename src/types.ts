@@ -11,5 +11,7 @@ export interface AppEnv {
     config: RouterConfig;
     providers: ReadonlyMap<string, ProviderConfig>;
     isAdmin: boolean;
+    /** 1-based position of the admin key used in ADMIN_API_KEYS; null for other keys and open access. */
+    adminKey: number | null;
   };
 }

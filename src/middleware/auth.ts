@@ -14,13 +14,17 @@ export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
         throw new ApiError(401, "This deployment has no API keys configured (set the API_KEYS secret); it refuses all requests until it has some", { code: "no_keys_configured" });
       }
       c.set("isAdmin", true);
+      c.set("adminKey", null);
       return next();
     }
     const presented = presentedKey(c.req.raw.headers);
     if (!presented) throw new ApiError(401, "Missing API key: send Authorization: Bearer <key> or X-API-Key: <key>", { code: "missing_api_key" });
-    const isAdmin = await matchesAny(presented, adminKeys);
-    if (!isAdmin && !(await matchesAny(presented, apiKeys))) throw new ApiError(401, "Invalid API key", { code: "invalid_api_key" });
+    const adminIndex = await matchIndex(presented, adminKeys);
+    const isAdmin = adminIndex >= 0;
+    if (!isAdmin && (await matchIndex(presented, apiKeys)) < 0) throw new ApiError(401, "Invalid API key", { code: "invalid_api_key" });
     c.set("isAdmin", isAdmin);
+    // Config history names the admin key by its position in ADMIN_API_KEYS, never by the key.
+    c.set("adminKey", isAdmin ? adminIndex + 1 : null);
     return next();
   };
 }
@@ -33,7 +37,7 @@ export function requireAdmin(): MiddlewareHandler<AppEnv> {
   };
 }
 
-function presentedKey(headers: Headers): string | undefined {
+export function presentedKey(headers: Headers): string | undefined {
   const auth = headers.get("authorization");
   if (auth) {
     const m = /^Bearer[ \t]+(.+)$/i.exec(trimAscii(auth));
@@ -55,15 +59,18 @@ function trimAscii(s: string): string {
 
 const encoder = new TextEncoder();
 
-/** Hash both sides so lengths never leak, then compare with the runtime's timing-safe equal. */
-async function matchesAny(presented: string, keys: readonly string[]): Promise<boolean> {
-  if (keys.length === 0) return false;
+/**
+ * The position of `presented` in `keys`, or -1. Hash both sides so lengths never leak, then
+ * compare with the runtime's timing-safe equal.
+ */
+export async function matchIndex(presented: string, keys: readonly string[]): Promise<number> {
+  if (keys.length === 0) return -1;
   const a = await crypto.subtle.digest("SHA-256", encoder.encode(presented));
-  let found = false;
-  for (const key of keys) {
+  let found = -1;
+  for (const [i, key] of keys.entries()) {
     const b = await crypto.subtle.digest("SHA-256", encoder.encode(key));
     // No early exit: every key is compared.
-    if (crypto.subtle.timingSafeEqual(a, b)) found = true;
+    if (crypto.subtle.timingSafeEqual(a, b) && found < 0) found = i;
   }
   return found;
 }

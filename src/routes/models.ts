@@ -35,7 +35,8 @@ export function describeAliases(config: RouterConfig) {
 export function modelRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.get("/aliases", (c) => c.json(describeAliases(c.get("config"))));
+  // The ETag is what PUT/POST rollback take in If-Match (DESIGN.md § Operator surfaces).
+  app.get("/aliases", (c) => c.json(describeAliases(c.get("config")), 200, { etag: `"${c.get("config").version}"` }));
 
   // Aliases first, then every configured provider's own models (a provider that does not
   // answer within PROBE_TIMEOUT_MS is left out rather than failing the listing).

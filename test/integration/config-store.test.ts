@@ -54,7 +54,7 @@ describe("ConfigStore Durable Object", () => {
   it("refuses a text over the stored size limit", async () => {
     const stub = fresh();
     const huge = `${yamlFor("a")}# ${"x".repeat(MAX_OVERRIDE_BYTES)}\n`;
-    expect(await stub.put(huge, T0)).toEqual({ ok: false, error: expect.stringContaining(`at most ${MAX_OVERRIDE_BYTES}`) });
+    expect(await stub.put(huge, T0)).toEqual({ ok: false, reason: "invalid", error: expect.stringContaining(`at most ${MAX_OVERRIDE_BYTES}`) });
     expect((await stub.get()).version).toBe(0);
   });
 
