@@ -4,10 +4,11 @@ import { HTTPException } from "hono/http-exception";
 import { ApiError, errorResponse } from "./openai/errors";
 import { asRouterError } from "./lib/errors";
 import { requestId } from "./middleware/request-id";
-import { apiKeyAuth } from "./middleware/auth";
+import { apiKeyAuth, isKnownKey, presentedKey } from "./middleware/auth";
 import { resolveRuntime } from "./config/runtime";
 import { log } from "./lib/log";
 import { publicRoutes } from "./routes/public";
+import { statusRoutes } from "./routes/status";
 import { modelRoutes } from "./routes/models";
 import { aliasAdminRoutes } from "./routes/aliases-admin";
 import { chatRoutes } from "./routes/chat";
@@ -40,6 +41,8 @@ export function createApp(): Hono<AppEnv> {
   );
 
   app.route("/", publicRoutes());
+  // Its own access check: a key header, a session cookie, or open access.
+  app.route("/", statusRoutes({ presentedKey, isKnownKey }));
   app.use("/metrics", apiKeyAuth());
   app.route("/", metricsRoutes());
   app.use("/v1/*", apiKeyAuth());

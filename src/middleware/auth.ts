@@ -37,6 +37,11 @@ export function requireAdmin(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/** Any configured API or admin key (the status page's login and key header). */
+export async function isKnownKey(presented: string, keys: { apiKeys: readonly string[]; adminKeys: readonly string[] }): Promise<boolean> {
+  return (await matchIndex(presented, keys.adminKeys)) >= 0 || (await matchIndex(presented, keys.apiKeys)) >= 0;
+}
+
 export function presentedKey(headers: Headers): string | undefined {
   const auth = headers.get("authorization");
   if (auth) {
@@ -63,7 +68,7 @@ const encoder = new TextEncoder();
  * The position of `presented` in `keys`, or -1. Hash both sides so lengths never leak, then
  * compare with the runtime's timing-safe equal.
  */
-export async function matchIndex(presented: string, keys: readonly string[]): Promise<number> {
+async function matchIndex(presented: string, keys: readonly string[]): Promise<number> {
   if (keys.length === 0) return -1;
   const a = await crypto.subtle.digest("SHA-256", encoder.encode(presented));
   let found = -1;

@@ -21,15 +21,20 @@ import { describeAliases } from "./models";
 export const YAML_CONTENT_TYPES = ["application/yaml", "application/x-yaml", "text/yaml"] as const;
 
 /** The strong entity tag of a config version. */
-export const etagOf = (version: string) => `"${version}"`;
+const etagOf = (version: string) => `"${version}"`;
 
 /** `If-Match` as the list of versions it names ("*" matches any); undefined when absent. */
-export function parseIfMatch(header: string | undefined): readonly string[] | "*" | undefined {
+function parseIfMatch(header: string | undefined): readonly string[] | "*" | undefined {
   if (header === undefined) return undefined;
   if (header.trim() === "*") return "*";
   return header
     .split(",")
-    .map((t) => t.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1"))
+    .map((t) =>
+      t
+        .trim()
+        .replace(/^W\//, "")
+        .replace(/^"(.*)"$/, "$1"),
+    )
     .filter((t) => t.length > 0);
 }
 
