@@ -9,7 +9,7 @@ import { log } from "../lib/log";
 import type { ProviderConfig } from "../providers/types";
 
 /** DESIGN.md's healthy|unhealthy, plus unknown: never checked yet (no probe, no request), or the breaker cannot be read. */
-export type ProviderStatus = "healthy" | "unhealthy" | "unknown";
+type ProviderStatus = "healthy" | "unhealthy" | "unknown";
 /** Over the known providers; unknown when none is known yet. */
 export type OverallStatus = "healthy" | "degraded" | "unhealthy" | "unknown";
 
