@@ -13,7 +13,7 @@ import { METRICS } from "../observability/metric-defs";
 import { recorderFor } from "../observability/recorder";
 import { readShards, SCRAPE_DEADLINE_MS } from "../observability/scrape";
 import { readTextBody } from "../openai/validate";
-import { redactSecrets } from "../routing/redact";
+import { redactSecrets } from "../lib/redact";
 import type { AppEnv } from "../types";
 import { loginPage, messagePage, STATUS_CSP, statusPage } from "./status-page";
 import { issueSession, readCookie, SESSION_COOKIE, sessionCookie, verifySession } from "./status-session";
@@ -48,10 +48,8 @@ export function statusRoutes(keys: KeyCheck): Hono<AppEnv> {
     const providers = c.get("providers");
     const config = c.get("config");
     const [health, metrics] = await Promise.all([collectHealth(c.env, providers, now), fallbackCounts(c.env)]);
-    const redact = (text: string, provider: string) => {
-      const p = providers.get(provider);
-      return p ? redactSecrets(text, p) : redactSecrets(text, { apiKey: undefined, headers: {} });
-    };
+    // The one redactor (lib/redact.ts), as for every other output; html`` escapes what is left.
+    const redact = (text: string, provider: string) => redactSecrets(text, providers.get(provider));
     const page = statusPage({
       now,
       service: { version: pkg.version },
