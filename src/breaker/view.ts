@@ -26,12 +26,14 @@ interface IsolateView {
   verdicts: Map<string, Cached>;
   /** Reports still on their way to the DO (state-changing ones only): the next admit waits for them. */
   pending: Map<string, Promise<void>>;
+  /** Providers whose success this isolate has already written once. */
+  seenSuccess: Set<string>;
 }
 
 type HealthNamespace = Env["PROVIDER_HEALTH"];
 
 // Per isolate, keyed by the binding so separate environments (tests) never share verdicts.
-const views = isolateCache((_: HealthNamespace): IsolateView => ({ verdicts: new Map(), pending: new Map() }));
+const views = isolateCache((_: HealthNamespace): IsolateView => ({ verdicts: new Map(), pending: new Map(), seenSuccess: new Set() }));
 
 /** Drops this isolate's cached verdicts (tests that rewrite a DO's state behind the view's back). */
 export function forgetBreakerView(ns: HealthNamespace): void {
@@ -95,7 +97,10 @@ export function createBreakerGate(env: Env, settings: Settings, waitUntil: (p: P
       const now = clock.now();
       const cached = view.verdicts.get(provider);
       // A success on a healthy provider changes nothing: skip the write (the common case).
-      if (outcome.kind === "success" && decideLocally(cached, now, cacheMs) === "admit" && cached!.verdict.consecutiveFailures === 0) return;
+      // The first success per provider and isolate is written all the same, so a provider that has
+      // answered a request is no longer reported `unknown` (never checked) by the health pages.
+      if (outcome.kind === "success" && view.seenSuccess.has(provider) && decideLocally(cached, now, cacheMs) === "admit" && cached!.verdict.consecutiveFailures === 0) return;
+      if (outcome.kind === "success") view.seenSuccess.add(provider);
       const task = (async () => {
         try {
           const verdict = await send(ns, provider, outcome, now);

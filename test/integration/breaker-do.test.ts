@@ -165,19 +165,20 @@ describe("breaker view (isolate cache)", () => {
     expect(calls).toHaveLength(3);
   });
 
-  it("successes on a healthy provider are not written; failures are, and update the cache from the DO's answer", async () => {
+  it("successes on a healthy provider are written once per isolate (so it is no longer unknown), then not; failures are, and update the cache from the DO's answer", async () => {
     const { calls, env: e } = instrumented({ kind: "real" });
     const { gate: g, settle } = gate(e, { ...settings, breakerCacheMs: 60_000 });
     const name = fresh();
     await g.admit(name);
     g.report(name, { kind: "success" });
+    g.report(name, { kind: "success" });
     g.report(name, { kind: "failure", reason: "http-5xx" });
     g.report(name, { kind: "failure", reason: "http-5xx" });
     await settle();
-    expect(calls).toEqual([`acquire:${name}`, `recordFailure:${name}`, `recordFailure:${name}`]);
+    expect(calls).toEqual([`acquire:${name}`, `recordSuccess:${name}`, `recordFailure:${name}`, `recordFailure:${name}`]);
     // The cache now says open: denied without another DO call.
     expect(await g.admit(name)).toBe(false);
-    expect(calls).toHaveLength(3);
+    expect(calls).toHaveLength(4);
     expect((await stubFor(name).snapshot()).state).toBe("open");
   });
 
