@@ -9,6 +9,8 @@ export type BreakerOutcome = { kind: "success" } | { kind: "failure"; reason: st
 export interface BreakerGate {
   /** True when the provider may be called now (closed, or this request got the half-open trial permit). */
   admit(provider: string): Promise<boolean>;
+  /** After a denied admit: epoch ms when the provider's breaker half-opens (now when it already has), if known. */
+  reopensAt(provider: string): number | undefined;
   /** Records an outcome without blocking the caller. */
   report(provider: string, outcome: BreakerOutcome): void;
 }

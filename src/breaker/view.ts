@@ -93,6 +93,13 @@ export function createBreakerGate(env: Env, settings: Settings, waitUntil: (p: P
       }
     },
 
+    reopensAt(provider) {
+      const v = view.verdicts.get(provider)?.verdict;
+      if (!v || v.state === "closed") return undefined;
+      // Half-open already: only the running trial blocks, so the next request may get through.
+      return v.state === "open" && v.unhealthyUntil !== null ? v.unhealthyUntil : clock.now();
+    },
+
     report(provider, outcome) {
       const now = clock.now();
       const cached = view.verdicts.get(provider);

@@ -11,6 +11,8 @@ export interface Attempt {
   reason: AttemptReason;
   /** Short human detail, never upstream secrets. Not part of the header vocabulary. */
   detail?: string;
+  /** Epoch ms when this entry may answer again (its breaker's window, an upstream Retry-After); never rendered. */
+  retryAt?: number;
 }
 
 /** DESIGN.md § HTTP contract: one vocabulary for attempt lists, headers and metric labels. */
@@ -82,8 +84,17 @@ export function errorResponse(err: RouterError, requestId?: string): Response {
   if (v.status === 499) return new Response(null, { status: 499, headers: idHeader });
   return new Response(JSON.stringify(envelope(v)), {
     status: v.status,
-    headers: { "content-type": "application/json; charset=utf-8", ...v.headers, ...idHeader },
+    headers: { "content-type": "application/json; charset=utf-8", ...retryHint(v), ...v.headers, ...idHeader },
   });
+}
+
+/**
+ * The openai SDKs retry 408, 409, 429 and 5xx unless told otherwise: a request that cannot
+ * succeed as sent (every other 4xx) or a router key the provider refuses says so.
+ */
+function retryHint(v: ErrorView): Record<string, string> {
+  const clientError = v.status >= 400 && v.status < 500 && v.status !== 429;
+  return clientError || v.code === "upstream_auth" ? { "x-should-retry": "false" } : {};
 }
 
 /** The payload of the one error event that ends a committed stream (no attempts: the stream's headers carry them). */

@@ -6,6 +6,7 @@
 import type { ChainEntry } from "../config/aliases";
 import type { Settings } from "../config/settings";
 import type { BreakerGate } from "../breaker/gate";
+import { RATE_LIMIT_DEFAULT_S, RATE_LIMIT_MAX_S } from "../breaker/state";
 import type { Clock } from "../lib/clock";
 import { ApiError, type Attempt } from "../openai/errors";
 import type { ChatRequest } from "../openai/schemas";
@@ -97,7 +98,8 @@ export async function walkChain<T>(ctx: WalkContext, chain: ResolvedChain, steps
       continue;
     }
     if (!(await ctx.gate.admit(candidate.provider.name))) {
-      attempts.push({ model: entry.id, reason: "cache-unhealthy", detail: "circuit breaker open" });
+      const retryAt = ctx.gate.reopensAt(candidate.provider.name);
+      attempts.push({ model: entry.id, reason: "cache-unhealthy", detail: "circuit breaker open", ...(retryAt === undefined ? {} : { retryAt }) });
       ctx.observe.failed(entry, "cache-unhealthy");
       continue;
     }
@@ -118,11 +120,15 @@ export async function walkChain<T>(ctx: WalkContext, chain: ResolvedChain, steps
         if (decision.breaker) ctx.gate.report(candidate.provider.name, decision.breaker);
         ctx.observe.failed(entry, decision.reason);
         const remaining = ctx.deadline - ctx.clock.now();
-        if (decision.retrySame && retry === 0 && decision.retryDelayMs < remaining - 50) {
+        // A retry is a new call the breaker must admit again: a failed half-open trial has re-opened it. (A short
+        // 429's retry is the exception: its own rate-limit window opened the breaker, and the retry waits it out.)
+        const admitted = () => failure.kind === "rate-limited" || ctx.gate.admit(candidate.provider.name);
+        if (decision.retrySame && retry === 0 && decision.retryDelayMs < remaining - 50 && (await admitted())) {
           if (decision.retryDelayMs > 0) await sleep(decision.retryDelayMs, ctx.signal, ctx.clock);
           continue;
         }
-        attempts.push({ model: entry.id, reason: decision.reason, detail: describeFailure(failure) });
+        const retryAt = failure.kind === "rate-limited" ? ctx.clock.now() + rateLimitWindowS(failure.retryAfterS) * 1000 : undefined;
+        attempts.push({ model: entry.id, reason: decision.reason, detail: describeFailure(failure), ...(retryAt === undefined ? {} : { retryAt }) });
         break;
       }
     }
@@ -169,16 +175,39 @@ function exhausted(ctx: Pick<WalkContext, "clock" | "deadline" | "settings">, ch
   if (attempts.length > 0 && attempts.every((a) => a.reason === "incapable")) {
     return new ApiError(400, `No entry of ${label} can serve this request: ${summary}`, { code: "unsupported_capability", attempts, headers });
   }
+  // As OpenAI answers an unknown model: 404, which SDKs do not retry (a 503 they would).
+  if (attempts.length > 0 && attempts.every((a) => a.reason === "model-not-found")) {
+    return new ApiError(404, `The model ${label} does not exist on any provider that was asked: ${summary}`, {
+      type: "invalid_request_error",
+      code: "model_not_found",
+      param: "model",
+      attempts,
+      headers,
+    });
+  }
+  const retryAfter = { "Retry-After": String(retryAfterS(attempts, ctx.clock.now())) };
   const called = attempts.filter((a) => a.reason !== "unconfigured" && a.reason !== "incapable" && a.reason !== "cache-unhealthy");
   if (called.length > 0 && called.every((a) => a.reason === "rate-limited")) {
-    return new ApiError(429, `Every provider for ${label} is rate limiting: ${summary}`, { type: "rate_limit_error", code: "rate_limited", attempts, headers });
+    return new ApiError(429, `Every provider for ${label} is rate limiting: ${summary}`, { type: "rate_limit_error", code: "rate_limited", attempts, headers: { ...headers, ...retryAfter } });
   }
   return new ApiError(503, `No healthy provider could answer ${label}. Attempts: ${summary || "none"}`, {
     type: "no_healthy_provider",
     code: "no_healthy_provider",
     attempts,
-    headers,
+    headers: { ...headers, ...retryAfter },
   });
+}
+
+/** Seconds until the earliest attempt may answer again (a breaker half-opens, a rate limit ends); at least 1. */
+function retryAfterS(attempts: readonly Attempt[], now: number): number {
+  const times = attempts.flatMap((a) => (a.retryAt === undefined ? [] : [a.retryAt]));
+  return times.length === 0 ? 1 : Math.max(1, Math.ceil((Math.min(...times) - now) / 1000));
+}
+
+/** How long a 429 keeps its provider away: the breaker's bounds for an upstream Retry-After. */
+function rateLimitWindowS(retryAfter: number | undefined): number {
+  if (retryAfter === undefined || !Number.isFinite(retryAfter)) return RATE_LIMIT_DEFAULT_S;
+  return Math.min(RATE_LIMIT_MAX_S, Math.max(1, Math.ceil(retryAfter)));
 }
 
 export function attemptsHeader(attempts: readonly Attempt[]): Record<string, string> {
