@@ -34,7 +34,8 @@ export function createApp(): Hono<AppEnv> {
     cors({
       origin: (origin, c) => (c.get("settings").corsOrigins.includes(origin) ? origin : null),
       allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Request-Id"],
-      exposeHeaders: ["X-Request-Id", "X-Mana-LLM-Resolved", "X-Mana-LLM-Attempts"],
+      // Retry-After and x-should-retry are not CORS-safelisted: a browser client sees them only when exposed.
+      exposeHeaders: ["X-Request-Id", "X-Mana-LLM-Resolved", "X-Mana-LLM-Attempts", "Retry-After", "x-should-retry"],
       allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
       maxAge: 600,
     }),

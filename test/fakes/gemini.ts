@@ -19,6 +19,10 @@
  *   tools                     turn 1: a functionCall with a thoughtSignature; turn 2 (history
  *                             carries a functionResponse): 400 unless each replayed call
  *                             carries the signature issued for it, else a text answer
+ *   <model>:tools             the same, under a model name of the caller's choosing (a Gemini 3
+ *                             name, e.g. gemini-3-flash-preview:tools, is one the router knows
+ *                             validates signatures, so it sends Google's placeholder for ids it
+ *                             did not issue)
  */
 import { answerTokens, fakeVector, parseFault, sleep } from "./faults";
 import { transportFault, sendJson, startFake, untilClosed, type FakeContext, type FakeServer } from "./server";
@@ -197,6 +201,7 @@ function answer(ctx: FakeContext, model: string): Event[] | GoogleErrorInit {
   });
   const text = (t: string, extra: Json = {}) => ({ candidates: [{ content: { parts: [{ text: t }], role: "model" }, index: 0, ...extra }] });
 
+  if (f.args[0] === "tools") return toolTurn(ctx, model, body, base, usage);
   switch (f.name) {
     case "safety": {
       const category = f.args[0] ?? "HARM_CATEGORY_DANGEROUS_CONTENT";

@@ -177,17 +177,46 @@ describe("tool calls keep their thought signature across turns", () => {
     expect(chunks.map((c) => c.choices[0]?.finish_reason).filter(Boolean)).toEqual(["tool_calls"]);
   });
 
-  it("without the signature the fake rejects turn 2, and the caller sees Google's 400", async () => {
+  it("a client that drops extra_content still sends the signature back: it is inside the id the router issued", async () => {
     const t = tag();
     const model = `google/tools@${t}`;
     const user = { role: "user", content: "Weather in Paris?" };
     const turn1 = await completion(await postJson("/v1/chat/completions", { model, messages: [user], tools }));
-    const { extra_content: _dropped, ...stripped } = turn1.choices[0]!.message.tool_calls![0]!;
+    const issued = turn1.choices[0]!.message.tool_calls![0]!;
+    const signature = (issued.extra_content as { google: { thought_signature: string } }).google.thought_signature;
+    // What LangChain and runTools send: the call rebuilt from {id, type, function}.
+    const rebuilt = { id: issued.id, type: "function", function: issued.function };
     const res = await postJson("/v1/chat/completions", {
       model,
-      messages: [user, { role: "assistant", content: null, tool_calls: [stripped] }, { role: "tool", tool_call_id: stripped.id, content: "sunny" }],
+      messages: [user, { role: "assistant", content: null, tool_calls: [rebuilt] }, { role: "tool", tool_call_id: issued.id, content: "sunny" }],
       tools,
     });
+    expect(res.status).toBe(200);
+    expect((await completion(res)).choices[0]!.message.content).toBe("It is 21 degrees in Paris.");
+    const log = await fakeLog("geminiFakeUrl", `tools@${t}`);
+    expect(log[1]!.body).toMatchObject({ contents: [{ role: "user" }, { role: "model", parts: [{ functionCall: { name: "get_weather" }, thoughtSignature: signature }] }, { role: "user" }] });
+  });
+
+  it("an id the router did not issue: Google's placeholder for a validating model, Google's 400 otherwise", async () => {
+    const t = tag();
+    const foreign = (model: string) => ({
+      model,
+      messages: [
+        { role: "user", content: "Weather in Paris?" },
+        { role: "assistant", content: null, tool_calls: [{ id: "call_from_elsewhere", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
+        { role: "tool", tool_call_id: "call_from_elsewhere", content: "sunny" },
+      ],
+      tools,
+    });
+    // gemini-3 validates signatures: the router sends the placeholder, which Google accepts.
+    const validating = await postJson("/v1/chat/completions", foreign(`google/gemini-3-flash-preview:tools@${t}`));
+    expect(validating.status).toBe(200);
+    expect((await completion(validating)).choices[0]!.message.content).toBe("It is 21 degrees in Paris.");
+    const [sent] = await fakeLog("geminiFakeUrl", `gemini-3-flash-preview:tools@${t}`);
+    expect(sent!.body).toMatchObject({ contents: [{ role: "user" }, { role: "model", parts: [{ thoughtSignature: "skip_thought_signature_validator" }] }, { role: "user" }] });
+
+    // A name the router cannot tell validates gets no placeholder: the fake answers as Google would.
+    const res = await postJson("/v1/chat/completions", foreign(`google/tools@${t}`));
     expect(res.status).toBe(400);
     const error = await errorOf(res);
     expect(error.message).toContain("missing a thought_signature");

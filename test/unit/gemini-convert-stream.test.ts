@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { convertGeminiEvent, createGeminiStreamState, convertGeminiStream, generateContentToChunks, mapGeminiUsage } from "../../src/providers/gemini/convert-stream";
+import { signatureFromToolCallId } from "../../src/providers/gemini/thought-signature";
 import generateContent from "../fixtures/gemini/generate-content.json";
 import functionCall from "../fixtures/gemini/function-call.sse?raw";
 import inStreamError from "../fixtures/gemini/in-stream-error.sse?raw";
@@ -73,7 +74,8 @@ describe("Gemini SSE fixtures convert to the expected chunks", () => {
     expect(choice.delta.tool_calls).toEqual([
       {
         index: 0,
-        id: "call_1",
+        // The signed call's id carries the signature too (for clients that drop extra_content).
+        id: expect.stringMatching(/^call_1_sig_CiQB0e2Kb7Rz[A-Za-z0-9_-]+$/),
         type: "function",
         function: { name: "get_weather", arguments: '{"city":"Paris","unit":"c"}' },
         extra_content: { google: { thought_signature: expect.stringMatching(/^CiQB0e2Kb7Rz/) } },
@@ -81,6 +83,8 @@ describe("Gemini SSE fixtures convert to the expected chunks", () => {
       // Only the first of parallel calls is signed by Gemini.
       { index: 1, id: "call_2", type: "function", function: { name: "get_time", arguments: '{"timezone":"Europe/Paris"}' } },
     ]);
+    const signed = choice.delta.tool_calls![0]!;
+    expect(signatureFromToolCallId(signed.id!)).toBe((signed.extra_content as { google: { thought_signature: string } }).google.thought_signature);
     expect(chunks[0]!.usage).toEqual({ prompt_tokens: 61, completion_tokens: 91, total_tokens: 152 });
   });
 

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { toolCallSchema } from "../../src/openai/schemas";
-import { SKIP_SIGNATURE_VALIDATOR, signatureExtraContent, signaturesForTurn, thoughtSignatureOf, validatesThoughtSignatures } from "../../src/providers/gemini/thought-signature";
+import {
+  MAX_SIGNATURE_IN_ID,
+  SKIP_SIGNATURE_VALIDATOR,
+  signatureExtraContent,
+  signatureFromToolCallId,
+  signaturesForTurn,
+  signedToolCallId,
+  thoughtSignatureOf,
+  validatesThoughtSignatures,
+} from "../../src/providers/gemini/thought-signature";
 
 const call = (id: string, extra?: unknown) => toolCallSchema.parse({ id, type: "function", function: { name: "f", arguments: "{}" }, ...(extra ? { extra_content: extra } : {}) });
 
@@ -35,5 +44,36 @@ describe("thought signatures", () => {
     expect(signaturesForTurn([call("a"), call("b")], "gemini-3-flash-preview")).toEqual([SKIP_SIGNATURE_VALIDATOR, undefined]);
     expect(signaturesForTurn([call("a")], "gemini-2.5-flash")).toEqual([undefined]);
     expect(signaturesForTurn([], "gemini-3-flash-preview")).toEqual([]);
+  });
+});
+
+describe("the signature inside the tool call id the router issues", () => {
+  const sig = btoa("an opaque thought signature ~~ with bytes that map to + and / \xff\xfe");
+
+  it("round trip through the id alone, for signatures of every padding", () => {
+    for (const s of [sig, btoa("a"), btoa("ab"), btoa("abc")]) {
+      const id = signedToolCallId("call_0123abcd", s);
+      expect(id).toMatch(/^call_0123abcd_sig_[A-Za-z0-9_-]+$/);
+      expect(signatureFromToolCallId(id)).toBe(s);
+      // A client that rebuilds the call from {id, type, function} still sends it back.
+      expect(thoughtSignatureOf(call(id))).toBe(s);
+    }
+  });
+
+  it("extra_content wins over the id when both are present", () => {
+    expect(thoughtSignatureOf(call(signedToolCallId("call_1", btoa("old")), signatureExtraContent("bmV3")))).toBe("bmV3");
+  });
+
+  it("an oversized or non-base64 signature stays out of the id (bounded)", () => {
+    const long = btoa("x".repeat(MAX_SIGNATURE_IN_ID));
+    expect(signedToolCallId("call_1", long)).toBe("call_1");
+    expect(signedToolCallId("call_1", "not base64!")).toBe("call_1");
+    expect(signedToolCallId("call_1", "YWJj")).toBe("call_1_sig_YWJj");
+  });
+
+  it("an id the router did not issue carries no signature, and a validating model gets the placeholder", () => {
+    for (const id of ["call_abc123", "toolu_01A09q90qw90lq917835lq9", "call_abc_sig_", "call_x_sig_a", "call-1_sig_YWJj"]) expect(signatureFromToolCallId(id)).toBeUndefined();
+    expect(signaturesForTurn([call("call_abc123")], "gemini-3-flash-preview")).toEqual([SKIP_SIGNATURE_VALIDATOR]);
+    expect(signaturesForTurn([call(signedToolCallId("call_1", "YWJj"))], "gemini-3-flash-preview")).toEqual(["YWJj"]);
   });
 });

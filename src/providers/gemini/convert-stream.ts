@@ -10,7 +10,7 @@ import { safeJson } from "../http";
 import { UpstreamError } from "../failures";
 import { mapGeminiStreamError } from "./map-error";
 import { mapGeminiFinishReason } from "./map-finish-reason";
-import { signatureExtraContent } from "./thought-signature";
+import { signatureExtraContent, signedToolCallId } from "./thought-signature";
 import { generateContentResponseSchema, type GenerateContentResponse, type SafetyRating, type UsageMetadata } from "./wire";
 
 export interface GeminiStreamOptions {
@@ -85,9 +85,11 @@ export function convertGeminiEvent(state: GeminiStreamState, event: GenerateCont
   for (const part of candidate.content?.parts ?? []) {
     if (part.functionCall) {
       const call = part.functionCall;
+      const newId = opts.newToolCallId ?? defaultToolCallId;
       toolCalls.push({
         index: state.toolCalls++,
-        id: call.id ?? (opts.newToolCallId ?? defaultToolCallId)(),
+        // A signed call gets the router's own id, carrying the signature for clients that drop extra_content.
+        id: part.thoughtSignature ? signedToolCallId(newId(), part.thoughtSignature) : (call.id ?? newId()),
         type: "function",
         function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) },
         ...(part.thoughtSignature ? { extra_content: signatureExtraContent(part.thoughtSignature) } : {}),
