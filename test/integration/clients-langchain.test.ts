@@ -5,7 +5,7 @@
  * (LangChain rebuilds tool calls from {id, type, function}), withStructuredOutput, and
  * OpenAIEmbeddings.
  */
-import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import { type AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { ChatOpenAI, OpenAIEmbeddings } from "@langchain/openai";
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
@@ -78,7 +78,12 @@ describe("LangChain ChatOpenAI", () => {
 describe("LangChain OpenAIEmbeddings", () => {
   it("embedQuery and embedDocuments through a same-model fallback", async () => {
     const t = tag();
-    const embeddings = new OpenAIEmbeddings({ model: "mana/t", apiKey: KEY, maxRetries: 0, configuration: { baseURL: ROUTER_BASE, fetch: workerFetch(clientVars(t, [`dead-${t}/emb@${t}`, `groq-${t}/emb@${t}`])) } });
+    const embeddings = new OpenAIEmbeddings({
+      model: "mana/t",
+      apiKey: KEY,
+      maxRetries: 0,
+      configuration: { baseURL: ROUTER_BASE, fetch: workerFetch(clientVars(t, [`dead-${t}/emb@${t}`, `groq-${t}/emb@${t}`])) },
+    });
     const query = await embeddings.embedQuery("hello");
     const docs = await embeddings.embedDocuments(["hello", "a longer document"]);
     expect(query).toHaveLength(4);
