@@ -3,7 +3,7 @@
  * straight into the Worker's fetch handler (bindings replaced as in callWith), so no
  * server or port is involved and the fakes behind the Worker stay the loopback ones.
  */
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import { callWith, chainYaml, KEY, ownProviders } from "./http";
 
 export const ROUTER_BASE = "http://router.test/v1";
@@ -41,3 +41,9 @@ export function replayedSignatures(body: unknown): Array<string | undefined> {
 }
 
 export { KEY };
+
+/** Two vectors equal up to float32 precision (a base64 answer is float32). */
+export function expectSameVector(actual: readonly number[], expected: readonly number[]): void {
+  expect(actual).toHaveLength(expected.length);
+  for (const [k, x] of actual.entries()) expect(x).toBeCloseTo(expected[k]!, 5);
+}

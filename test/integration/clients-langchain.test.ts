@@ -9,7 +9,7 @@ import { type AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messa
 import { ChatOpenAI, OpenAIEmbeddings } from "@langchain/openai";
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { clientVars, KEY, replayedSignatures, ROUTER_BASE, VALIDATING_GEMINI, workerFetch } from "../helpers/clients";
+import { clientVars, expectSameVector, KEY, replayedSignatures, ROUTER_BASE, VALIDATING_GEMINI, workerFetch } from "../helpers/clients";
 import { fakeLog, tag } from "../helpers/http";
 
 function chatModel(vars: Record<string, string>, model = "mana/t"): ChatOpenAI {
@@ -88,7 +88,7 @@ describe("LangChain OpenAIEmbeddings", () => {
     const docs = await embeddings.embedDocuments(["hello", "a longer document"]);
     expect(query).toHaveLength(4);
     expect(docs).toHaveLength(2);
-    docs[0]!.forEach((x, k) => expect(x).toBeCloseTo(query[k]!, 5));
+    expectSameVector(docs[0]!, query);
     expect(docs[1]).not.toEqual(docs[0]);
     expect(await fakeLog("openaiFakeUrl", `emb@${t}`)).toHaveLength(2);
   });

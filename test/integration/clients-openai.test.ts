@@ -5,7 +5,7 @@
  */
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { clientVars, KEY, replayedSignatures, ROUTER_BASE, VALIDATING_GEMINI, workerFetch } from "../helpers/clients";
+import { clientVars, expectSameVector, KEY, replayedSignatures, ROUTER_BASE, VALIDATING_GEMINI, workerFetch } from "../helpers/clients";
 import { fakeLog, tag } from "../helpers/http";
 
 function client(vars: Record<string, string>, calls: string[] = []): OpenAI {
@@ -72,11 +72,7 @@ describe("openai SDK: embeddings", () => {
     const decoded = await sdk.embeddings.create({ model: "mana/t", input: ["hello", "world"] });
     expect(floats.data).toHaveLength(2);
     expect(floats.model).toBe(`groq-${t}/emb@${t}`);
-    decoded.data.forEach((d, i) => {
-      const f = floats.data[i]!.embedding;
-      expect(d.embedding).toHaveLength(f.length);
-      d.embedding.forEach((x, k) => expect(x).toBeCloseTo(f[k]!, 5));
-    });
+    for (const [i, d] of decoded.data.entries()) expectSameVector(d.embedding, floats.data[i]!.embedding);
   });
 });
 
