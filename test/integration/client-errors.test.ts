@@ -57,6 +57,15 @@ describe("an unknown model is a 404 the SDK does not retry", () => {
     expect(await fakeLog("ollamaFakeUrl", `unknown-model@${t}`)).toHaveLength(1);
   });
 
+  it("embeddings: an unknown model is the same 404", async () => {
+    const t = tag();
+    const { client, calls } = retryingSdk({ ALIASES_YAML: chainYaml([`openrouter-${t}/ok@${t}`], `providers:\n${ownProviders(t)}`) });
+    const err = await client.embeddings.create({ model: `groq-${t}/unknown-model@${t}`, input: "hi" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(calls).toHaveLength(1);
+    expect(await fakeLog("openaiFakeUrl", `unknown-model@${t}`)).toHaveLength(1);
+  });
+
   it("the JSON answer: 404 model_not_found, param model, the attempts, x-should-retry: false", async () => {
     const t = tag();
     const res = await postWith({ ALIASES_YAML: chainYaml([`openrouter-${t}/ok@${t}`], `providers:\n${ownProviders(t)}`) }, "/v1/chat/completions", chat(`groq-${t}/unknown-model@${t}`));

@@ -56,6 +56,15 @@ describe("errorResponse", () => {
   });
 });
 
+describe("retry hints", () => {
+  it("x-should-retry: false on every 4xx but 429, and on upstream_auth; never on 5xx or 429", () => {
+    const hint = (err: ApiError) => errorResponse(err).headers.get("x-should-retry");
+    for (const status of [400, 401, 403, 404, 408, 409, 413, 422]) expect(hint(new ApiError(status, "no"))).toBe("false");
+    expect(hint(new ApiError(502, "creds", { code: "upstream_auth" }))).toBe("false");
+    for (const status of [429, 500, 502, 503, 504]) expect(hint(new ApiError(status, "maybe"))).toBeNull();
+  });
+});
+
 describe("errorEvent", () => {
   it("is the envelope without attempts (the stream's headers carry them)", () => {
     const err = new ApiError(502, "The answer was interrupted", { type: "upstream_error", code: "upstream_timeout", attempts: [{ model: "a/b", reason: "timeout" }] });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { chatRequestSchema, type ChatRequest } from "../../src/openai/schemas";
-import { buildOpenAIChatRequest } from "../../src/providers/openai-compatible/build-request";
+import { buildOpenAIChatRequest, MAX_TOOL_CALL_ID } from "../../src/providers/openai-compatible/build-request";
 
 /** Requests go through the public schema first, as they do in the router. */
 const request = (body: Record<string, unknown>): ChatRequest => chatRequestSchema.parse(body);
@@ -103,5 +103,33 @@ describe("buildOpenAIChatRequest", () => {
     const body = buildOpenAIChatRequest({ messages: [{ role: "user", content: "hi" }], temperature: null, top_p: undefined }, "m");
     expect(body).toHaveProperty("temperature", null);
     expect(body).not.toHaveProperty("top_p");
+  });
+});
+
+describe("tool call ids OpenAI would reject", () => {
+  it("shortens ids over 40 characters the same way on the call and its result; shorter ones pass as sent", () => {
+    const long = `call_0123456789abcdef01234567_sig_${"QUJD".repeat(20)}`;
+    const other = `call_0123456789abcdef01234567_sig_${"REVG".repeat(20)}`;
+    const messages = [
+      { role: "user", content: "hi" },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: long, type: "function", function: { name: "f", arguments: "{}" } },
+          { id: other, type: "function", function: { name: "g", arguments: "{}" } },
+          { id: "call_1", type: "function", function: { name: "h", arguments: "{}" } },
+        ],
+      },
+      { role: "tool", content: "1", tool_call_id: long },
+      { role: "tool", content: "2", tool_call_id: other },
+      { role: "tool", content: "3", tool_call_id: "call_1" },
+    ];
+    const sent = buildOpenAIChatRequest(request({ messages }), "m").messages as Array<{ tool_calls?: Array<{ id: string }>; tool_call_id?: string }>;
+    const ids = sent[1]!.tool_calls!.map((c) => c.id);
+    expect(ids.every((id) => id.length <= MAX_TOOL_CALL_ID)).toBe(true);
+    expect(ids[0]).not.toBe(ids[1]);
+    expect(ids[2]).toBe("call_1");
+    expect(sent.slice(2).map((m) => m.tool_call_id)).toEqual(ids);
   });
 });
