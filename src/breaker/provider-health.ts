@@ -8,6 +8,7 @@ import { loadSettings } from "../config/settings";
 import { envVars } from "../lib/env";
 import { initInsideGate } from "../lib/do-init";
 import { log } from "../lib/log";
+import { GpuStore, type GpuState, type LeaseGrant } from "./gpu-state";
 import {
   breakerPolicy,
   initialBreakerState,
@@ -32,6 +33,15 @@ export interface BreakerSnapshot {
   unhealthyUntil: number | null;
   misconfigured: boolean;
   lastTransition: BreakerTransition | null;
+  /** Unexpired capacity leases. */
+  inFlight: number;
+  /** Models in memory at the last look; null when never looked (not Ollama, or never probed). */
+  loadedModels: string[] | null;
+}
+
+/** A breaker verdict plus the GPU facts the isolate caches with it. */
+export interface GateVerdict extends BreakerVerdict {
+  gpu: GpuState;
 }
 
 /** How often the breaker went from one state to another, ever (the /metrics counter). */
@@ -62,15 +72,46 @@ const TRANSITIONS_SCHEMA = `CREATE TABLE IF NOT EXISTS transitions (
 export class ProviderHealth extends DurableObject<Env> {
   private schemaReady = false;
   private policy: BreakerPolicy | undefined;
+  private readonly gpu: GpuStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.gpu = new GpuStore(ctx.storage.sql);
     initInsideGate(ctx, () => this.ensureSchema(), "breaker.init_failed", { provider: this.provider });
   }
 
   /** A request asks to call the provider; in half-open exactly one caller gets the trial permit. */
-  acquire(now: number): BreakerVerdict {
-    return this.apply({ type: "acquire" }, now);
+  acquire(now: number): GateVerdict {
+    const verdict = this.apply({ type: "acquire" }, now);
+    return { ...verdict, gpu: this.gpu.state(now) };
+  }
+
+  /** A capacity slot (DESIGN.md § The local GPU): granted while fewer than `max` unexpired leases are out. */
+  acquireLease(now: number, max: number, ttlMs: number): LeaseGrant {
+    this.ensureSchema();
+    return this.gpu.acquireLease(now, max, ttlMs);
+  }
+
+  releaseLease(id: string): void {
+    this.ensureSchema();
+    this.gpu.releaseLease(id);
+  }
+
+  /** True when the caller must run the one warm-up of `model` (none running, not loaded). */
+  acquireWarmup(model: string, now: number, ttlMs: number): boolean {
+    this.ensureSchema();
+    return this.gpu.acquireWarmup(model, now, ttlMs);
+  }
+
+  finishWarmup(model: string, now: number, loaded: boolean): void {
+    this.ensureSchema();
+    this.gpu.finishWarmup(model, now, loaded);
+  }
+
+  /** The probe sweep's reading of the models in memory (null: it could not tell). */
+  recordLoadedModels(models: string[] | null, now: number): void {
+    this.ensureSchema();
+    this.gpu.recordLoadedModels(models, now);
   }
 
   recordSuccess(now: number, source: BreakerSource = "request", probe: ProbeSuccess = {}): BreakerVerdict {
@@ -92,6 +133,7 @@ export class ProviderHealth extends DurableObject<Env> {
 
   snapshot(now: number = Date.now()): BreakerSnapshot {
     const s = this.advance({ type: "tick" }, now).state;
+    const gpu = this.gpu.state(now);
     return {
       provider: this.provider,
       state: s.mode,
@@ -101,6 +143,8 @@ export class ProviderHealth extends DurableObject<Env> {
       unhealthyUntil: s.unhealthyUntil,
       misconfigured: s.misconfigured,
       lastTransition: s.lastTransition,
+      inFlight: this.gpu.inFlight(now),
+      loadedModels: gpu.loadedModels,
     };
   }
 
@@ -148,6 +192,7 @@ export class ProviderHealth extends DurableObject<Env> {
     if (this.schemaReady) return;
     this.ctx.storage.sql.exec(SCHEMA);
     this.ctx.storage.sql.exec(TRANSITIONS_SCHEMA);
+    this.gpu.createSchema();
     this.schemaReady = true;
   }
 

@@ -10,7 +10,9 @@ import { withDeadline } from "../lib/deadline";
 import { isolateCache } from "../lib/isolate-cache";
 import { log } from "../lib/log";
 import type { BreakerGate, BreakerOutcome } from "./gate";
-import type { BreakerSnapshot } from "./provider-health";
+import type { GpuState } from "./gpu-state";
+import { gpuGate } from "./gpu-view";
+import type { BreakerSnapshot, GateVerdict } from "./provider-health";
 import type { BreakerVerdict } from "./state";
 
 /** How long the request path waits for a breaker DO before failing open. */
@@ -20,6 +22,8 @@ interface Cached {
   verdict: BreakerVerdict;
   /** When the call that produced it was issued: an older answer never overwrites a newer one. */
   issuedAt: number;
+  /** The GPU facts that came with the last acquire (loaded models, warm-ups). */
+  gpu?: GpuState;
 }
 
 interface IsolateView {
@@ -58,11 +62,19 @@ export function createBreakerGate(env: Env, settings: Settings, waitUntil: (p: P
   const view = views.get(ns);
   const cacheMs = settings.breakerCacheMs;
 
-  const remember = (provider: string, verdict: BreakerVerdict, issuedAt: number) => {
+  const remember = (provider: string, verdict: BreakerVerdict | GateVerdict, issuedAt: number) => {
     const prev = view.verdicts.get(provider);
     if (prev && prev.issuedAt > issuedAt) return;
+    const gpu = "gpu" in verdict ? verdict.gpu : prev?.gpu;
     // A trial permit belongs to the request that got it, not to the isolate.
-    view.verdicts.set(provider, { verdict: { ...verdict, admitted: false }, issuedAt });
+    view.verdicts.set(provider, { verdict: { ...verdict, admitted: false }, issuedAt, ...(gpu ? { gpu } : {}) });
+  };
+  const gpuCache = {
+    get: (provider: string) => view.verdicts.get(provider)?.gpu,
+    set(provider: string, gpu: GpuState) {
+      const cached = view.verdicts.get(provider);
+      if (cached) cached.gpu = gpu;
+    },
   };
 
   const failOpen = (provider: string, op: string, err: unknown, issuedAt: number) => {
@@ -72,6 +84,8 @@ export function createBreakerGate(env: Env, settings: Settings, waitUntil: (p: P
   };
 
   return {
+    ...gpuGate(ns, gpuCache, settings, waitUntil, clock),
+
     async admit(provider) {
       const pending = view.pending.get(provider);
       if (pending) await withDeadline(pending, DO_DEADLINE_MS, clock).catch(() => {});

@@ -29,6 +29,7 @@ export interface ExtraProvider {
   kind: ProviderKind;
   baseUrl: string;
   apiKeyEnv?: string;
+  maxConcurrent?: number;
 }
 
 export interface RouterConfig {
@@ -69,6 +70,7 @@ const providerSchema = z.strictObject({
     .string({ error: "api_key_env must name the environment variable holding the key" })
     .regex(/^[A-Z_][A-Z0-9_]*$/, "api_key_env must be an UPPER_SNAKE environment variable name")
     .optional(),
+  max_concurrent: z.int({ error: "max_concurrent must be a whole number" }).min(1, "max_concurrent must be at least 1").max(1_000, "max_concurrent must be at most 1000").optional(),
 });
 
 const aliasSchema = z.looseObject(
@@ -126,7 +128,7 @@ export function parseAliasesYaml(text: string, source: RouterConfig["source"] = 
     if (!PROVIDER_NAME.test(name)) throw new ConfigError(`aliases.yaml${at}: provider "${name}": names are lower-case letters, digits, - and _`);
     if (name in BUILTIN_PROVIDERS) throw new ConfigError(`aliases.yaml${at}: provider "${name}" is built in; configure it with its env vars instead`);
     if (p.kind !== "ollama" && !p.api_key_env) throw new ConfigError(`aliases.yaml${at}: provider "${name}": api_key_env must name the environment variable holding its key`);
-    providers.set(name, Object.freeze({ name, kind: p.kind, baseUrl: p.base_url.replace(/\/+$/, ""), apiKeyEnv: p.api_key_env }));
+    providers.set(name, Object.freeze({ name, kind: p.kind, baseUrl: p.base_url.replace(/\/+$/, ""), apiKeyEnv: p.api_key_env, maxConcurrent: p.max_concurrent }));
   }
 
   const entries = Object.entries(root.aliases);

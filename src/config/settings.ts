@@ -26,6 +26,9 @@ const TUNING = {
   STREAM_IDLE_TIMEOUT_MS: { schema: int(1, 600_000), default: "30000" },
   REQUEST_TIMEOUT_MS: { schema: int(1, 3_600_000), default: "120000" },
   MAX_BODY_BYTES: { schema: int(1, 100 * 1024 * 1024), default: String(20 * 1024 * 1024) },
+  // 0 lifts the limit (no lease round trip); otherwise generations the GPU serves at once.
+  OLLAMA_MAX_CONCURRENT: { schema: int(0, 1_000), default: "3" },
+  OLLAMA_LOAD_TIMEOUT_MS: { schema: int(1, 3_600_000), default: "120000" },
 } as const;
 
 type TuningName = keyof typeof TUNING;
@@ -40,6 +43,10 @@ export interface Settings {
   streamIdleTimeoutMs: number;
   requestTimeoutMs: number;
   maxBodyBytes: number;
+  /** The built-in Ollama's max_concurrent (0: unlimited). */
+  ollamaMaxConcurrent: number;
+  /** First-byte budget of a cold Ollama model that is the last entry left, and the warm-up's bound. */
+  ollamaLoadTimeoutMs: number;
   defaultProvider: string;
   corsOrigins: string[];
   allowOpenAccess: boolean;
@@ -53,14 +60,17 @@ const list = (v: string | undefined) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+function tuningValue(env: EnvStrings, name: TuningName): number {
+  const spec = TUNING[name];
+  const raw = envString(env, name) ?? spec.default;
+  const parsed = spec.schema.safeParse(raw);
+  if (!parsed.success) throw misconfigured(`${name}=${JSON.stringify(raw)} ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
+}
+
 export function loadSettings(env: EnvStrings): Settings {
   const tuning = {} as Record<TuningName, number>;
-  for (const [name, spec] of Object.entries(TUNING) as [TuningName, (typeof TUNING)[TuningName]][]) {
-    const raw = envString(env, name) ?? spec.default;
-    const parsed = spec.schema.safeParse(raw);
-    if (!parsed.success) throw misconfigured(`${name}=${JSON.stringify(raw)} ${parsed.error.issues[0]!.message}`);
-    tuning[name] = parsed.data;
-  }
+  for (const name of Object.keys(TUNING) as TuningName[]) tuning[name] = tuningValue(env, name);
   const open = (envString(env, "ALLOW_OPEN_ACCESS") ?? "false").toLowerCase();
   if (open !== "true" && open !== "false") throw misconfigured(`ALLOW_OPEN_ACCESS=${JSON.stringify(open)} must be true or false`);
   const defaultProvider = envString(env, "DEFAULT_PROVIDER") ?? "ollama";
@@ -74,6 +84,8 @@ export function loadSettings(env: EnvStrings): Settings {
     streamIdleTimeoutMs: tuning.STREAM_IDLE_TIMEOUT_MS,
     requestTimeoutMs: tuning.REQUEST_TIMEOUT_MS,
     maxBodyBytes: tuning.MAX_BODY_BYTES,
+    ollamaMaxConcurrent: tuning.OLLAMA_MAX_CONCURRENT,
+    ollamaLoadTimeoutMs: tuning.OLLAMA_LOAD_TIMEOUT_MS,
     defaultProvider,
     corsOrigins: list(envString(env, "CORS_ORIGINS")),
     allowOpenAccess: open === "true",
@@ -88,7 +100,16 @@ export function builtinProviders(env: EnvStrings): ReadonlyMap<string, ProviderC
   for (const spec of Object.values(BUILTIN_PROVIDERS)) {
     const baseUrl = checkUrl(spec.urlVar, envString(env, spec.urlVar) ?? spec.defaultUrl);
     const apiKey = envString(env, spec.keyVar);
-    out.set(spec.name, { name: spec.name, kind: spec.kind, baseUrl, apiKey, configured: spec.kind === "ollama" || apiKey !== undefined, headers: extraHeaders(env, spec.headerVars) });
+    const limit = spec.maxConcurrentVar ? tuningValue(env, spec.maxConcurrentVar) : 0;
+    out.set(spec.name, {
+      name: spec.name,
+      kind: spec.kind,
+      baseUrl,
+      apiKey,
+      configured: spec.kind === "ollama" || apiKey !== undefined,
+      headers: extraHeaders(env, spec.headerVars),
+      ...(limit > 0 ? { maxConcurrent: limit } : {}),
+    });
   }
   return out;
 }
@@ -99,7 +120,15 @@ export function withDeclaredProviders(env: EnvStrings, builtins: ReadonlyMap<str
   const out = new Map(builtins);
   for (const p of config.providers.values()) {
     const apiKey = p.apiKeyEnv ? envString(env, p.apiKeyEnv) : undefined;
-    out.set(p.name, { name: p.name, kind: p.kind, baseUrl: p.baseUrl, apiKey, configured: p.kind === "ollama" || apiKey !== undefined, headers: {} });
+    out.set(p.name, {
+      name: p.name,
+      kind: p.kind,
+      baseUrl: p.baseUrl,
+      apiKey,
+      configured: p.kind === "ollama" || apiKey !== undefined,
+      headers: {},
+      ...(p.maxConcurrent ? { maxConcurrent: p.maxConcurrent } : {}),
+    });
   }
   return out;
 }

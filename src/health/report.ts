@@ -23,6 +23,12 @@ export interface ProviderHealthView {
   last_check_unix: number | null;
   unhealthy_until_unix: number | null;
   last_transition: { from: string; to: string; at_unix: number; cause: string; source: string } | null;
+  /** Limited providers and Ollama: requests holding a capacity lease now. */
+  in_flight?: number;
+  /** Its max_concurrent; null when unlimited. */
+  max_concurrent?: number | null;
+  /** Ollama: models in memory at the last look; null when never looked. */
+  loaded_models?: string[] | null;
 }
 
 export interface HealthReport {
@@ -40,8 +46,9 @@ const unix = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000))
  * misconfigured, not down; a breaker that never heard of its provider (lastCheck null) is
  * unknown, not healthy — nothing has shown that the provider answers.
  */
-export function providerView(s: BreakerSnapshot): ProviderHealthView {
+export function providerView(s: BreakerSnapshot, provider?: ProviderConfig): ProviderHealthView {
   return {
+    ...gpuView(s, provider),
     status: s.lastCheck === null && s.state === "closed" ? "unknown" : s.state === "closed" ? "healthy" : "unhealthy",
     misconfigured: s.misconfigured,
     state: s.state,
@@ -52,6 +59,17 @@ export function providerView(s: BreakerSnapshot): ProviderHealthView {
     last_transition: s.lastTransition
       ? { from: s.lastTransition.from, to: s.lastTransition.to, at_unix: unix(s.lastTransition.at)!, cause: s.lastTransition.cause, source: s.lastTransition.source }
       : null,
+  };
+}
+
+/** The local GPU's side of a provider (DESIGN.md § The local GPU): capacity, and Ollama's memory. */
+function gpuView(s: BreakerSnapshot, provider: ProviderConfig | undefined): Pick<ProviderHealthView, "in_flight" | "max_concurrent" | "loaded_models"> {
+  const ollama = provider?.kind === "ollama";
+  if (!ollama && !provider?.maxConcurrent) return {};
+  return {
+    in_flight: s.inFlight,
+    max_concurrent: provider?.maxConcurrent ?? null,
+    ...(ollama ? { loaded_models: s.loadedModels } : {}),
   };
 }
 
@@ -86,7 +104,7 @@ export async function collectHealth(env: Env, providers: ReadonlyMap<string, Pro
   snapshots.forEach((r, i) => {
     const name = configured[i]!;
     if (r.status === "fulfilled") {
-      out[name] = providerView(r.value);
+      out[name] = providerView(r.value, providers.get(name));
       return;
     }
     log("warn", "breaker.unreachable", { provider: name, op: "snapshot", error: r.reason instanceof Error ? r.reason.message : String(r.reason) });

@@ -9,7 +9,7 @@ import { DeadlineError, withDeadline } from "../lib/deadline";
 import { errorText, log } from "../lib/log";
 import { UpstreamError } from "../providers/failures";
 import { adapterFor } from "../providers/registry";
-import type { ProbeResult, ProviderConfig } from "../providers/types";
+import type { ProbeResult, ProviderAdapter, ProviderConfig } from "../providers/types";
 
 export type ProbeOutcome =
   | { provider: string; outcome: "alive"; misconfigured: boolean; status?: number; ms: number }
@@ -68,6 +68,8 @@ async function probeAndRecord(env: Env, provider: ProviderConfig, timeoutMs: num
   const adapter = adapterFor(provider.kind);
   if (!adapter) return { provider: provider.name, outcome: "skipped", why: `no adapter for kind ${provider.kind}` };
   const started = Date.now();
+  // Ollama also says which models are in memory: read at the same time, under the same timeout.
+  const loaded = readLoadedModels(adapter, provider, timeoutMs);
   let result: ProbeResult;
   try {
     const probe = adapter.probe(provider, AbortSignal.timeout(timeoutMs));
@@ -81,6 +83,7 @@ async function probeAndRecord(env: Env, provider: ProviderConfig, timeoutMs: num
     if (result.alive) {
       const misconfigured = result.misconfigured === true;
       await withDeadline(Promise.resolve(stub.recordSuccess(now, "probe", { misconfigured, detail: misconfigured ? result.error : undefined })), RECORD_DEADLINE_MS);
+      if (loaded) await withDeadline(Promise.resolve(stub.recordLoadedModels(await loaded, now)), RECORD_DEADLINE_MS);
     } else {
       await withDeadline(Promise.resolve(stub.recordFailure(now, result.error ?? "no answer", "probe")), RECORD_DEADLINE_MS);
     }
@@ -90,6 +93,12 @@ async function probeAndRecord(env: Env, provider: ProviderConfig, timeoutMs: num
   return result.alive
     ? { provider: provider.name, outcome: "alive", misconfigured: result.misconfigured === true, status: result.status, ms: now - started }
     : { provider: provider.name, outcome: "dead", reason: result.error ?? "no answer", ms: now - started };
+}
+
+/** The models in memory for kinds that load on demand; null when unreadable (every model then counts as loaded). */
+function readLoadedModels(adapter: ProviderAdapter, provider: ProviderConfig, timeoutMs: number): Promise<string[] | null> | undefined {
+  if (!adapter.loadedModels) return undefined;
+  return withDeadline(adapter.loadedModels(provider, AbortSignal.timeout(timeoutMs)), timeoutMs + PROBE_GRACE_MS).catch(() => null);
 }
 
 /** The failure vocabulary for a probe that threw; never the upstream's own text. */

@@ -89,6 +89,12 @@ export const METRICS = {
     type: "gauge",
     labels: ["provider"],
   }),
+  inflight: metric({
+    name: "mana_llm_inflight",
+    help: "Requests holding a capacity lease on the provider (Ollama and providers with max_concurrent), read at scrape time.",
+    type: "gauge",
+    labels: ["provider"],
+  }),
   providerMisconfigured: metric({
     name: "mana_llm_provider_misconfigured",
     help: "1 when the provider's last probe was refused with 401/403 (the router's credentials are wrong).",

@@ -69,6 +69,7 @@ export async function breakerSamples(env: Env, providers: ReadonlyMap<string, Pr
     if (view.status === "unknown") continue;
     addValue(data, METRICS.providerHealthy, seriesKey(METRICS.providerHealthy, { provider }), view.status === "healthy" ? 1 : 0, UNCAPPED);
     addValue(data, METRICS.providerMisconfigured, seriesKey(METRICS.providerMisconfigured, { provider }), view.misconfigured ? 1 : 0, UNCAPPED);
+    if (view.in_flight !== undefined) addValue(data, METRICS.inflight, seriesKey(METRICS.inflight, { provider }), view.in_flight, UNCAPPED);
   }
   transitions.forEach((r, i) => {
     if (r.status !== "fulfilled") return;

@@ -19,6 +19,8 @@ export interface Attempt {
 export type AttemptReason =
   | "unconfigured"
   | "cache-unhealthy"
+  | "at-capacity"
+  | "cold"
   | "incapable"
   | "model-not-found"
   | "context-length"

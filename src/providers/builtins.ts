@@ -15,6 +15,8 @@ export interface BuiltinProvider {
   keyVar: string;
   /** Extra request header → the variable holding its value; all of them are set, or none. */
   headerVars?: Readonly<Record<string, string>>;
+  /** The tuning variable holding its max_concurrent (a setting, validated with the others). */
+  maxConcurrentVar?: "OLLAMA_MAX_CONCURRENT";
 }
 
 const table: readonly BuiltinProvider[] = [
@@ -26,6 +28,8 @@ const table: readonly BuiltinProvider[] = [
     keyVar: "OLLAMA_API_KEY",
     // A Cloudflare Access service token in front of a tunnelled Ollama.
     headerVars: { "CF-Access-Client-Id": "OLLAMA_ACCESS_CLIENT_ID", "CF-Access-Client-Secret": "OLLAMA_ACCESS_CLIENT_SECRET" },
+    // One GPU serves a few generations well; beyond that every user waits (DESIGN.md § The local GPU).
+    maxConcurrentVar: "OLLAMA_MAX_CONCURRENT",
   },
   { name: "google", kind: "gemini", urlVar: "GOOGLE_BASE_URL", defaultUrl: "https://generativelanguage.googleapis.com/v1beta", keyVar: "GOOGLE_API_KEY" },
   { name: "groq", kind: "openai", urlVar: "GROQ_BASE_URL", defaultUrl: "https://api.groq.com/openai/v1", keyVar: "GROQ_API_KEY" },

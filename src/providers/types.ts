@@ -19,6 +19,8 @@ export interface ProviderConfig {
   configured: boolean;
   /** Extra request headers (e.g. Cloudflare Access service token for a tunnelled Ollama). Secret too. */
   headers: Record<string, string>;
+  /** Requests in flight at once across isolates (leases in its Durable Object); unset: unlimited. */
+  maxConcurrent?: number;
 }
 
 export interface ChatCall {
@@ -64,4 +66,8 @@ export interface ProviderAdapter {
   embed(call: EmbedCall): Promise<EmbeddingsResult>;
   listModels(provider: ProviderConfig, signal: AbortSignal): Promise<ModelInfo[]>;
   probe(provider: ProviderConfig, signal: AbortSignal): Promise<ProbeResult>;
+  /** Kinds that load models on demand (Ollama): the models in memory now, or null when it cannot tell. */
+  loadedModels?(provider: ProviderConfig, signal: AbortSignal): Promise<string[] | null>;
+  /** Loads `model` without generating; resolves true once it is in memory. */
+  warm?(provider: ProviderConfig, model: string, signal: AbortSignal): Promise<boolean>;
 }

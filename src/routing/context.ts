@@ -37,6 +37,7 @@ export function walkContext(scope: WalkScope): RequestWalk {
   const cancelBudget = clock.setTimer(() => ac.abort(new UpstreamError({ kind: "timeout", phase: "total" })), settings.requestTimeoutMs);
   const onClientGone = () => ac.abort(new ClientGone());
   clientSignal?.addEventListener("abort", onClientGone);
+  const held: (() => void)[] = [];
   return {
     settings,
     providers: scope.providers,
@@ -46,9 +47,13 @@ export function walkContext(scope: WalkScope): RequestWalk {
     signal: ac.signal,
     clock,
     observe: scope.observe,
+    hold(release) {
+      held.push(release);
+    },
     dispose() {
       cancelBudget();
       clientSignal?.removeEventListener("abort", onClientGone);
+      for (const release of held.splice(0)) release();
     },
   };
 }

@@ -23,14 +23,15 @@ export async function walkEmbeddings(ctx: WalkContext, chain: ResolvedChain, req
   return walkChain(ctx, chain, {
     skip: (entry) => (chain.sameVectorSpace || entry.model === space ? undefined : "incapable"),
     capable: () => undefined,
-    async call({ provider, adapter, entry }) {
+    async call({ provider, adapter, entry, cold }) {
       const ac = new AbortController();
       const watchdog = new Watchdog(ctx.clock);
       const onParent = () => ac.abort(ctx.signal.reason);
       ctx.signal.addEventListener("abort", onParent);
       try {
         // An embeddings answer arrives whole: its first byte is the answer.
-        const due = Math.min(ctx.clock.now() + ctx.settings.firstByteTimeoutMs, ctx.deadline);
+        const budget = cold ? ctx.settings.ollamaLoadTimeoutMs : ctx.settings.firstByteTimeoutMs;
+        const due = Math.min(ctx.clock.now() + budget, ctx.deadline);
         const pending = adapter.embed({ provider, model: entry.model, request, inputs, signal: ac.signal });
         const r = await watchdog.race(pending, due);
         if (isTimedOut(r)) {

@@ -5,7 +5,7 @@
  */
 import type { ChainEntry } from "../config/aliases";
 import type { Settings } from "../config/settings";
-import type { BreakerGate } from "../breaker/gate";
+import type { BreakerGate, CapacityLease } from "../breaker/gate";
 import { RATE_LIMIT_DEFAULT_S, RATE_LIMIT_MAX_S } from "../breaker/state";
 import type { Clock } from "../lib/clock";
 import { ApiError, type Attempt } from "../openai/errors";
@@ -33,6 +33,8 @@ export interface WalkContext {
   clock: Clock;
   /** Told every skip, call, failure and answer (metrics). */
   observe: WalkObserver;
+  /** Runs `release` once the request's answer is over (sent whole, or its stream ended). */
+  hold(release: () => void): void;
 }
 
 /** Wait after the finish chunk for a trailing usage chunk before calling a stream complete. */
@@ -43,6 +45,8 @@ interface Candidate {
   entry: ChainEntry;
   provider: ProviderConfig;
   adapter: ProviderAdapter;
+  /** The model is not in the GPU's memory: this call loads it first (a longer first-byte budget). */
+  cold: boolean;
 }
 
 /** Pre-call skips that need no I/O; returns the candidate or records why not. */
@@ -62,7 +66,34 @@ function prepareEntry(entry: ChainEntry, ctx: WalkContext, attempts: Attempt[], 
     attempts.push({ model: entry.id, reason: "incapable", detail: why });
     return undefined;
   }
-  return { entry, provider, adapter };
+  return { entry, provider, adapter, cold: false };
+}
+
+/** A later entry this deployment can call (configured), so a cold model need not be waited for. */
+function hasLaterEntry(ctx: WalkContext, chain: ResolvedChain, index: number): boolean {
+  return chain.entries.slice(index + 1).some((e) => ctx.providers.get(e.provider)?.configured === true);
+}
+
+/**
+ * The local GPU's pre-call skips (DESIGN.md § The local GPU): a cold model is warmed in the
+ * background while a later entry answers; a full provider is skipped. Neither touches the
+ * breaker. Returns the lease to hold, null to skip the entry, undefined for no limit.
+ */
+async function gpuAdmission(ctx: WalkContext, chain: ResolvedChain, index: number, c: Candidate, attempts: Attempt[]): Promise<CapacityLease | null | undefined> {
+  const { entry, provider, adapter } = c;
+  c.cold = adapter.warm !== undefined && ctx.gate.isCold(provider.name, entry.model);
+  if (c.cold && hasLaterEntry(ctx, chain, index)) {
+    attempts.push({ model: entry.id, reason: "cold", detail: `${entry.model} is not loaded on ${provider.name}; warming it` });
+    ctx.observe.failed(entry, "cold");
+    ctx.gate.warm(provider.name, entry.model, (signal) => adapter.warm!(provider, entry.model, signal));
+    return null;
+  }
+  if (!provider.maxConcurrent) return undefined;
+  const lease = await ctx.gate.lease(provider.name, provider.maxConcurrent);
+  if (lease) return lease;
+  attempts.push({ model: entry.id, reason: "at-capacity", detail: `${provider.maxConcurrent} requests already in flight on ${provider.name}` });
+  ctx.observe.failed(entry, "at-capacity");
+  return null;
 }
 
 export interface Walked<T> {
@@ -84,7 +115,7 @@ export interface WalkSteps<T> {
 /** The walk itself, shared by chat and embeddings. */
 export async function walkChain<T>(ctx: WalkContext, chain: ResolvedChain, steps: WalkSteps<T>): Promise<Walked<T>> {
   const attempts: Attempt[] = [];
-  for (const entry of chain.entries) {
+  for (const [index, entry] of chain.entries.entries()) {
     if (ctx.clock.now() >= ctx.deadline) break;
     const skipped = steps.skip?.(entry);
     if (skipped) {
@@ -103,34 +134,47 @@ export async function walkChain<T>(ctx: WalkContext, chain: ResolvedChain, steps
       ctx.observe.failed(entry, "cache-unhealthy");
       continue;
     }
-    for (let retry = 0; ; retry++) {
-      ctx.observe.calling(entry);
-      try {
-        const value = await steps.call(candidate);
-        ctx.gate.report(candidate.provider.name, { kind: "success" });
-        ctx.observe.answered(chain, entry, attempts);
-        return { value, entry, provider: candidate.provider, attempts };
-      } catch (err) {
-        if (ctx.signal.aborted && !(ctx.signal.reason instanceof UpstreamError)) throw ctx.signal.reason;
-        const failure = redactFailure(asUpstreamError(err, ctx.signal).failure, candidate.provider);
-        const decision = classifyFailure(failure, candidate.provider.name);
-        log("warn", "upstream.failed", { request_id: ctx.requestId, model: entry.id, failure: describeFailure(failure), attempt: retry + 1 });
-        // Not retryable: the caller's problem (or ours, for credentials); the breaker is untouched.
-        if (decision.action === "return") throw withAttempts(decision.error, attempts, entry);
-        if (decision.breaker) ctx.gate.report(candidate.provider.name, decision.breaker);
-        ctx.observe.failed(entry, decision.reason);
-        const remaining = ctx.deadline - ctx.clock.now();
-        // A retry is a new call the breaker must admit again: a failed half-open trial has re-opened it. (A short
-        // 429's retry is the exception: its own rate-limit window opened the breaker, and the retry waits it out.)
-        const admitted = () => failure.kind === "rate-limited" || ctx.gate.admit(candidate.provider.name);
-        if (decision.retrySame && retry === 0 && decision.retryDelayMs < remaining - 50 && (await admitted())) {
-          if (decision.retryDelayMs > 0) await sleep(decision.retryDelayMs, ctx.signal, ctx.clock);
-          continue;
+    const lease = await gpuAdmission(ctx, chain, index, candidate, attempts);
+    if (lease === null) continue;
+    let held = false;
+    try {
+      for (let retry = 0; ; retry++) {
+        ctx.observe.calling(entry);
+        try {
+          const value = await steps.call(candidate);
+          ctx.gate.report(candidate.provider.name, { kind: "success" });
+          if (candidate.cold) ctx.gate.loaded(candidate.provider.name, entry.model);
+          ctx.observe.answered(chain, entry, attempts);
+          // A stream keeps its slot until it ends or the client leaves.
+          if (lease) ctx.hold(() => lease.release());
+          held = true;
+          return { value, entry, provider: candidate.provider, attempts };
+        } catch (err) {
+          if (ctx.signal.aborted && !(ctx.signal.reason instanceof UpstreamError)) throw ctx.signal.reason;
+          const failure = redactFailure(asUpstreamError(err, ctx.signal).failure, candidate.provider);
+          const decision = classifyFailure(failure, candidate.provider.name);
+          log("warn", "upstream.failed", { request_id: ctx.requestId, model: entry.id, failure: describeFailure(failure), attempt: retry + 1 });
+          // Not retryable: the caller's problem (or ours, for credentials); the breaker is untouched.
+          if (decision.action === "return") throw withAttempts(decision.error, attempts, entry);
+          // A model still loading is slow, not broken.
+          const loading = candidate.cold && failure.kind === "timeout" && failure.phase === "first-byte";
+          if (decision.breaker && !loading) ctx.gate.report(candidate.provider.name, decision.breaker);
+          ctx.observe.failed(entry, decision.reason);
+          const remaining = ctx.deadline - ctx.clock.now();
+          // A retry is a new call the breaker must admit again: a failed half-open trial has re-opened it. (A short
+          // 429's retry is the exception: its own rate-limit window opened the breaker, and the retry waits it out.)
+          const admitted = () => failure.kind === "rate-limited" || ctx.gate.admit(candidate.provider.name);
+          if (decision.retrySame && retry === 0 && decision.retryDelayMs < remaining - 50 && (await admitted())) {
+            if (decision.retryDelayMs > 0) await sleep(decision.retryDelayMs, ctx.signal, ctx.clock);
+            continue;
+          }
+          const retryAt = failure.kind === "rate-limited" ? ctx.clock.now() + rateLimitWindowS(failure.retryAfterS) * 1000 : undefined;
+          attempts.push({ model: entry.id, reason: decision.reason, detail: describeFailure(failure), ...(retryAt === undefined ? {} : { retryAt }) });
+          break;
         }
-        const retryAt = failure.kind === "rate-limited" ? ctx.clock.now() + rateLimitWindowS(failure.retryAfterS) * 1000 : undefined;
-        attempts.push({ model: entry.id, reason: decision.reason, detail: describeFailure(failure), ...(retryAt === undefined ? {} : { retryAt }) });
-        break;
       }
+    } finally {
+      if (!held) lease?.release();
     }
   }
   throw exhausted(ctx, chain, attempts);
@@ -146,7 +190,7 @@ export async function walkChat(ctx: WalkContext, chain: ResolvedChain, request: 
           request,
           parent: ctx.signal,
           clocks: {
-            firstByteMs: ctx.settings.firstByteTimeoutMs,
+            firstByteMs: candidate.cold ? ctx.settings.ollamaLoadTimeoutMs : ctx.settings.firstByteTimeoutMs,
             idleMs: ctx.settings.streamIdleTimeoutMs,
             requestDeadline: ctx.deadline,
             finishGraceMs: FINISH_GRACE_MS,
@@ -186,7 +230,8 @@ function exhausted(ctx: Pick<WalkContext, "clock" | "deadline" | "settings">, ch
     });
   }
   const retryAfter = { "Retry-After": String(retryAfterS(attempts, ctx.clock.now())) };
-  const called = attempts.filter((a) => a.reason !== "unconfigured" && a.reason !== "incapable" && a.reason !== "cache-unhealthy");
+  const skipped: readonly Attempt["reason"][] = ["unconfigured", "incapable", "cache-unhealthy", "at-capacity", "cold"];
+  const called = attempts.filter((a) => !skipped.includes(a.reason));
   if (called.length > 0 && called.every((a) => a.reason === "rate-limited")) {
     return new ApiError(429, `Every provider for ${label} is rate limiting: ${summary}`, { type: "rate_limit_error", code: "rate_limited", attempts, headers: { ...headers, ...retryAfter } });
   }

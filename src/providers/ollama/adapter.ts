@@ -13,6 +13,7 @@ import { ollamaIncapability } from "./capabilities";
 import { convertOllamaStream } from "./convert-stream";
 import { embedOllama } from "./embeddings";
 import { assertNotHtml, sendOllama } from "./endpoints";
+import { loadedOllamaModels, warmOllamaModel } from "./memory";
 import { listOllamaModels } from "./models";
 import { probeOllama } from "./probe";
 
@@ -38,4 +39,6 @@ export const ollamaAdapter: ProviderAdapter = {
   embed: embedOllama,
   listModels: listOllamaModels,
   probe: probeOllama,
+  loadedModels: loadedOllamaModels,
+  warm: warmOllamaModel,
 };

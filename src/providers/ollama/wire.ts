@@ -97,6 +97,18 @@ export const tagsResponseSchema = z.looseObject({
   ),
 });
 
+/** `/api/ps`: the models in memory (at most a few on one GPU; the cap bounds a hostile answer). */
+export const psResponseSchema = z.looseObject({
+  models: z
+    .array(
+      z.looseObject({
+        name: z.string().min(1).optional(),
+        model: z.string().min(1).optional(),
+      }),
+    )
+    .max(256),
+});
+
 /** Ollama reports every error as `{"error": "<text>"}`, on HTTP errors and inside streams. */
 const errorBodySchema = z.looseObject({ error: z.union([z.string(), z.looseObject({ message: z.string() })]) });
 
