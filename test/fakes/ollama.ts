@@ -14,6 +14,11 @@
  *   oom                500 "model requires more system memory …"
  *   no-count           /api/embed without prompt_eval_count (older Ollama)
  *   replay:<fixture>   streams test/fixtures/ollama/<fixture>.ndjson verbatim
+ *   cold:<ms>          not in memory (absent from /api/ps) until loaded: the first /api/chat,
+ *                      /api/embed or /api/generate on an instance starts a load of <ms>; every
+ *                      request for it answers only once the load is done, then it is listed
+ *   hold[:<n>]         streams n tokens (default 1), then holds the answer open until
+ *                      `POST /__release?model=<name>`; a slow GPU that tests finish on cue
  *
  * There is no `tools` fault: as with Ollama, a request offering tools (and not ending
  * in a tool result) is answered with a call to the first tool, whole, with object
@@ -32,6 +37,13 @@
  *               ACCESS_ID/ACCESS_SECRET it redirects to the Access login page (302)
  *   /bearer/…   requires `Authorization: Bearer <OLLAMA_FAKE_KEY>`, else 401
  *   /down/…     every route answers 502 as cloudflared does when the origin is gone
+ *   /<other>/…  no change in behaviour, but its own memory: each first segment is a separate
+ *               GPU for `/api/ps` and cold loads, so tests never share loaded models
+ *
+ * Memory, as Ollama's: `/api/ps` lists the `inMemory` models (every /api/tags model unless
+ * the options say otherwise) plus every model this instance has served or loaded; a model
+ * loads when first asked for. `POST /api/generate {"model"}` without a prompt only loads it
+ * (every call is in the attempt log, so tests count warm-ups).
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -56,10 +68,65 @@ const FAKE_OLLAMA_MODELS = [
 export interface FakeOllamaOptions {
   /** Pause after every streamed token, as a real GPU does (the demo shows tokens arriving); `pace:<ms>` still wins. */
   paceMs?: number;
+  /** Models every instance has in memory from the start (default: all /api/tags models). */
+  inMemory?: readonly string[];
+}
+
+/** One simulated GPU per first path segment: what it has in memory, and the loads under way. */
+interface Memory {
+  loaded: Set<string>;
+  loading: Map<string, Promise<void>>;
+}
+
+interface FakeState {
+  options: FakeOllamaOptions;
+  memories: Map<string, Memory>;
+  /** `hold` models released by the test, and the answers waiting for it. */
+  released: Set<string>;
+  holders: Map<string, (() => void)[]>;
 }
 
 export function startFakeOllama(options: FakeOllamaOptions = {}): Promise<FakeServer> {
-  return startFake("ollama", (ctx) => handle(ctx, options));
+  const state: FakeState = { options, memories: new Map(), released: new Set(), holders: new Map() };
+  return startFake("ollama", (ctx) => handle(ctx, state));
+}
+
+function memoryOf(state: FakeState, instance: string): Memory {
+  let m = state.memories.get(instance);
+  if (!m) {
+    m = { loaded: new Set(state.options.inMemory ?? FAKE_OLLAMA_MODELS.map((x) => x.name)), loading: new Map() };
+    state.memories.set(instance, m);
+  }
+  return m;
+}
+
+/** Resolves once `model` is in memory; a `cold:<ms>` model loads once, whoever asks first. */
+function ensureLoaded(memory: Memory, model: string, f: Fault): Promise<void> {
+  if (memory.loaded.has(model)) return Promise.resolve();
+  if (f.name !== "cold") {
+    memory.loaded.add(model);
+    return Promise.resolve();
+  }
+  let load = memory.loading.get(model);
+  if (!load) {
+    load = sleep(Number(f.args[0] ?? 0)).then(() => {
+      memory.loaded.add(model);
+      memory.loading.delete(model);
+    });
+    memory.loading.set(model, load);
+  }
+  return load;
+}
+
+function release(state: FakeState, model: string): void {
+  state.released.add(model);
+  for (const go of state.holders.get(model) ?? []) go();
+  state.holders.delete(model);
+}
+
+function held(state: FakeState, model: string): Promise<void> {
+  if (state.released.has(model)) return Promise.resolve();
+  return new Promise((resolve) => state.holders.set(model, [...(state.holders.get(model) ?? []), resolve]));
 }
 
 interface ChatBody {
@@ -71,8 +138,9 @@ interface ChatBody {
   options?: Record<string, unknown>;
 }
 
-async function handle(ctx: FakeContext, options: FakeOllamaOptions): Promise<void> {
+async function handle(ctx: FakeContext, state: FakeState): Promise<void> {
   const { entry, res, req } = ctx;
+  const { options } = state;
   const body = (ctx.body ?? {}) as ChatBody & { input?: unknown };
   const model = typeof body.model === "string" ? body.model : "";
   // Logged before any mode check, so tests find refused requests by model name too.
@@ -80,6 +148,11 @@ async function handle(ctx: FakeContext, options: FakeOllamaOptions): Promise<voi
   const segments = entry.path.split("/").filter(Boolean);
   const mode = segments[0] === "api" ? "" : (segments.shift() ?? "");
   const path = `/${segments.join("/")}`;
+  if (req.method === "POST" && entry.path === "/__release") {
+    release(state, new URL(entry.url, "http://fake").searchParams.get("model") ?? "");
+    return sendJson(res, 200, { released: true });
+  }
+  const memory = memoryOf(state, mode);
 
   if (entry.headers.origin !== undefined) {
     // Ollama refuses browser origins it was not told to allow.
@@ -99,12 +172,15 @@ async function handle(ctx: FakeContext, options: FakeOllamaOptions): Promise<voi
   }
 
   if (req.method === "GET" && path === "/api/tags") return tags(ctx);
+  if (req.method === "GET" && path === "/api/ps") return ps(ctx, memory);
+  if (req.method === "POST" && path === "/api/generate") return generate(ctx, memory, model);
   if (req.method === "GET" && path === "/api/version") return sendJson(res, 200, { version: "0.12.6" });
   if ((req.method === "GET" || req.method === "HEAD") && path === "/") {
     res.writeHead(200, { "content-type": "text/plain; charset=utf-8" }).end("Ollama is running");
     return;
   }
-  if (req.method === "POST" && path === "/api/chat") return chat(ctx, body, model, options);
+  if (req.method === "POST" && (path === "/api/chat" || path === "/api/embed") && model) await ensureLoaded(memory, model, faultOf(model));
+  if (req.method === "POST" && path === "/api/chat") return chat(ctx, body, model, options, state);
   if (req.method === "POST" && path === "/api/embed") return embed(ctx, body, model);
   res.writeHead(404, { "content-type": "text/plain" }).end("404 page not found");
 }
@@ -212,7 +288,7 @@ function finalFields(doneReason: string, prompt: number, evalCount: number): Rec
 
 const PROMPT_TOKENS = 17;
 
-async function chat(ctx: FakeContext, body: ChatBody, model: string, options: FakeOllamaOptions): Promise<void> {
+async function chat(ctx: FakeContext, body: ChatBody, model: string, options: FakeOllamaOptions, state: FakeState): Promise<void> {
   const { res } = ctx;
   const f = faultOf(model);
   if (await preAnswerFault(ctx, model, f)) return;
@@ -240,6 +316,7 @@ async function chat(ctx: FakeContext, body: ChatBody, model: string, options: Fa
     if (res.destroyed) return;
     if (f.name === "cut" && i === Number(f.args[0] ?? 1)) return void res.end();
     if (f.name === "stall" && i === Number(f.args[0] ?? 1)) return untilClosed(res);
+    if (f.name === "hold" && i === Number(f.args[0] ?? 1)) await Promise.race([held(state, model), untilClosed(res)]);
     if (f.name === "stream-error" && i === Number(f.args[0] ?? 1)) {
       res.write(`${JSON.stringify({ error: "an error was encountered while running the model: unexpected EOF" })}\n`);
       return void res.end();
@@ -279,6 +356,26 @@ async function embed(ctx: FakeContext, body: { input?: unknown }, model: string)
     load_duration: 1019500,
     ...(f.name === "no-count" ? {} : { prompt_eval_count: tokens }),
   });
+}
+
+/** `/api/ps`: what this instance has in memory. */
+function ps(ctx: FakeContext, memory: Memory): void {
+  const until = new Date(Date.now() + 5 * 60_000).toISOString();
+  sendJson(ctx.res, 200, {
+    models: [...memory.loaded].map((name) => ({ name, model: name, size: 6591830464, digest: "a2af6cc3eb7f", details: { format: "gguf" }, expires_at: until, size_vram: 6591830464 })),
+  });
+}
+
+/** `/api/generate` without a prompt loads the model, as Ollama does, and says so once it is in memory. */
+async function generate(ctx: FakeContext, memory: Memory, model: string): Promise<void> {
+  const body = (ctx.body ?? {}) as { prompt?: unknown };
+  if (!model) return sendJson(ctx.res, 400, { error: "model is required" });
+  if (typeof body.prompt === "string" && body.prompt.length > 0) return sendJson(ctx.res, 400, { error: "fake: only loading (no prompt) is supported" });
+  const f = faultOf(model);
+  if (await preAnswerFault(ctx, model, f)) return;
+  await ensureLoaded(memory, model, f);
+  if (ctx.res.destroyed) return;
+  sendJson(ctx.res, 200, { model, created_at: new Date().toISOString(), response: "", done: true, done_reason: "load" });
 }
 
 function tags(ctx: FakeContext): void {
