@@ -249,6 +249,22 @@ describe("parseAliasesYaml: every rule names where it broke", () => {
     expect(msg).toMatch(/UPPER_SNAKE/);
   });
 
+  it.each([
+    ["0", /at least 1/],
+    ["2.5", /whole number/],
+    ['"three"', /whole number/],
+  ])("max_concurrent must be a whole number from 1 (%s)", (value, why) => {
+    const msg = configError(withProvider(`    kind: ollama\n    base_url: "http://127.0.0.1:11434"\n    max_concurrent: ${value}`));
+    expect(msg).toContain("lmstudio");
+    expect(msg).toContain("line 10");
+    expect(msg).toMatch(why);
+  });
+
+  it("max_concurrent is kept on the declared provider", () => {
+    const config = parseAliasesYaml(withProvider('    kind: ollama\n    base_url: "http://127.0.0.1:11434"\n    max_concurrent: 2'));
+    expect(config.providers.get("lmstudio")).toMatchObject({ kind: "ollama", maxConcurrent: 2 });
+  });
+
   it("a declared provider may not shadow a built-in one", () => {
     const msg = configError(
       yaml(

@@ -26,7 +26,7 @@ const CONFIG = parseAliasesYaml(
     "default: mana/fast",
     "providers:",
     '  lmstudio: {kind: openai, base_url: "http://127.0.0.1:1234/v1", api_key_env: LMSTUDIO_API_KEY}',
-    '  gpu2: {kind: ollama, base_url: "http://10.0.0.2:11434/"}',
+    '  gpu2: {kind: ollama, base_url: "http://10.0.0.2:11434/", max_concurrent: 2}',
     '  gem: {kind: gemini, base_url: "https://gemini.example/v1beta", api_key_env: GEM_KEY}',
   ].join("\n"),
 );
@@ -44,6 +44,8 @@ describe("loadSettings", () => {
       streamIdleTimeoutMs: 30_000,
       requestTimeoutMs: 120_000,
       maxBodyBytes: 20 * 1024 * 1024,
+      ollamaMaxConcurrent: 3,
+      ollamaLoadTimeoutMs: 120_000,
       defaultProvider: "ollama",
       corsOrigins: [],
       allowOpenAccess: false,
@@ -63,6 +65,8 @@ describe("loadSettings", () => {
       STREAM_IDLE_TIMEOUT_MS: "500",
       REQUEST_TIMEOUT_MS: "8000",
       MAX_BODY_BYTES: "1024",
+      OLLAMA_MAX_CONCURRENT: "0",
+      OLLAMA_LOAD_TIMEOUT_MS: "60000",
       DEFAULT_PROVIDER: "groq",
       CORS_ORIGINS: "https://a.example, https://b.example,",
       ALLOW_OPEN_ACCESS: "TRUE",
@@ -79,6 +83,8 @@ describe("loadSettings", () => {
       streamIdleTimeoutMs: 500,
       requestTimeoutMs: 8000,
       maxBodyBytes: 1024,
+      ollamaMaxConcurrent: 0,
+      ollamaLoadTimeoutMs: 60_000,
       defaultProvider: "groq",
       corsOrigins: ["https://a.example", "https://b.example"],
       allowOpenAccess: true,
@@ -99,6 +105,9 @@ describe("loadSettings", () => {
     ["REQUEST_TIMEOUT_MS", "-5", /whole number/],
     ["MAX_BODY_BYTES", "20MiB", /whole number/],
     ["FIRST_BYTE_TIMEOUT_MS", "1e4", /whole number/],
+    ["OLLAMA_MAX_CONCURRENT", "-1", /whole number/],
+    ["OLLAMA_MAX_CONCURRENT", "1001", /at most 1000/],
+    ["OLLAMA_LOAD_TIMEOUT_MS", "0", /at least 1/],
   ])("%s=%s is a ConfigError naming the variable, never a silent default", (name, value, why) => {
     const err = thrown(() => loadSettings({ [name]: value }));
     expect(err.message).toContain(`${name}="${value}"`);
@@ -172,6 +181,15 @@ describe("loadProviders", () => {
     expect(err.message).toMatch(/OLLAMA_ACCESS_CLIENT_ID and OLLAMA_ACCESS_CLIENT_SECRET must be set together/);
   });
 
+  it("limits the built-in Ollama by OLLAMA_MAX_CONCURRENT (default 3, 0 = no limit); the cloud providers are unlimited", () => {
+    const providers = loadProviders({}, NO_EXTRAS);
+    expect(providers.get("ollama")!.maxConcurrent).toBe(3);
+    expect([...providers.values()].filter((p) => p.maxConcurrent !== undefined).map((p) => p.name)).toEqual(["ollama"]);
+    expect(loadProviders({ OLLAMA_MAX_CONCURRENT: "8" }, NO_EXTRAS).get("ollama")!.maxConcurrent).toBe(8);
+    expect(loadProviders({ OLLAMA_MAX_CONCURRENT: "0" }, NO_EXTRAS).get("ollama")!.maxConcurrent).toBeUndefined();
+    expect(thrown(() => loadProviders({ OLLAMA_MAX_CONCURRENT: "many" }, NO_EXTRAS)).message).toContain('OLLAMA_MAX_CONCURRENT="many"');
+  });
+
   it("passes OLLAMA_API_KEY through when set, without making it required", () => {
     expect(loadProviders({ OLLAMA_API_KEY: "ok" }, NO_EXTRAS).get("ollama")).toMatchObject({ apiKey: "ok", configured: true });
   });
@@ -188,7 +206,7 @@ describe("loadProviders", () => {
     });
     expect(without.get("gem")).toMatchObject({ kind: "gemini", configured: false });
     // An Ollama-kind endpoint needs no key.
-    expect(without.get("gpu2")).toMatchObject({ kind: "ollama", baseUrl: "http://10.0.0.2:11434", configured: true });
+    expect(without.get("gpu2")).toMatchObject({ kind: "ollama", baseUrl: "http://10.0.0.2:11434", configured: true, maxConcurrent: 2 });
 
     const withKeys = loadProviders({ LMSTUDIO_API_KEY: "lm", GEM_KEY: "gm" }, CONFIG);
     expect(withKeys.get("lmstudio")).toMatchObject({ apiKey: "lm", configured: true });
