@@ -22,7 +22,7 @@ function vars(t: string, chain: string[], gpu: string, more: Record<string, stri
 
 /** One probe sweep with these bindings, as the cron runs it. */
 async function sweep(bindings: Record<string, string>): Promise<void> {
-  const e = { ...env, ...bindings, PROBE_TIMEOUT_MS: "2000" } as Env;
+  const e = { ...env, ...bindings, PROBE_TIMEOUT_MS: "2000" } as unknown as Env;
   await sweepProviders(e, loadSettings(envVars(e)));
 }
 
