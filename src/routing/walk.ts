@@ -69,9 +69,9 @@ function prepareEntry(entry: ChainEntry, ctx: WalkContext, attempts: Attempt[], 
   return { entry, provider, adapter, cold: false };
 }
 
-/** A later entry this deployment can call (configured), so a cold model need not be waited for. */
-function hasLaterEntry(ctx: WalkContext, chain: ResolvedChain, index: number): boolean {
-  return chain.entries.slice(index + 1).some((e) => ctx.providers.get(e.provider)?.configured === true);
+/** A later entry this request could use (configured, not skipped), so a cold model need not be waited for. */
+function hasLaterEntry(ctx: WalkContext, chain: ResolvedChain, index: number, skip: ((e: ChainEntry) => unknown) | undefined): boolean {
+  return chain.entries.slice(index + 1).some((e) => ctx.providers.get(e.provider)?.configured === true && !skip?.(e));
 }
 
 /**
@@ -79,10 +79,10 @@ function hasLaterEntry(ctx: WalkContext, chain: ResolvedChain, index: number): b
  * background while a later entry answers; a full provider is skipped. Neither touches the
  * breaker. Returns the lease to hold, null to skip the entry, undefined for no limit.
  */
-async function gpuAdmission(ctx: WalkContext, chain: ResolvedChain, index: number, c: Candidate, attempts: Attempt[]): Promise<CapacityLease | null | undefined> {
+async function gpuAdmission(ctx: WalkContext, c: Candidate, attempts: Attempt[], hasLater: () => boolean): Promise<CapacityLease | null | undefined> {
   const { entry, provider, adapter } = c;
   c.cold = adapter.warm !== undefined && ctx.gate.isCold(provider.name, entry.model);
-  if (c.cold && hasLaterEntry(ctx, chain, index)) {
+  if (c.cold && hasLater()) {
     attempts.push({ model: entry.id, reason: "cold", detail: `${entry.model} is not loaded on ${provider.name}; warming it` });
     ctx.observe.failed(entry, "cold");
     ctx.gate.warm(provider.name, entry.model, (signal) => adapter.warm!(provider, entry.model, signal));
@@ -134,7 +134,7 @@ export async function walkChain<T>(ctx: WalkContext, chain: ResolvedChain, steps
       ctx.observe.failed(entry, "cache-unhealthy");
       continue;
     }
-    const lease = await gpuAdmission(ctx, chain, index, candidate, attempts);
+    const lease = await gpuAdmission(ctx, candidate, attempts, () => hasLaterEntry(ctx, chain, index, steps.skip));
     if (lease === null) continue;
     let held = false;
     try {

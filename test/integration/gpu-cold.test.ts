@@ -99,6 +99,18 @@ describe("cold models", () => {
     expect(await env.PROVIDER_HEALTH.getByName(gpu).snapshot()).toMatchObject({ state: "closed", consecutiveFailures: 0 });
   });
 
+  it("embeddings: a later entry of another model is no way out (different vectors), so the cold model is waited for", async () => {
+    const t = tag();
+    const gpu = `gpu-${t}`;
+    const model = `cold:1000@${t}`;
+    const bindings = vars(t, [`${gpu}/${model}`, `groq-${t}/ok@${t}`], gpu);
+    await sweep(bindings);
+    const res = await postWith(bindings, "/v1/embeddings", { model: "mana/t", input: "alpha" });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(res.headers.get("x-mana-llm-resolved")).toBe(`${gpu}/${model}`);
+    expect(await calls(model, "/api/generate")).toHaveLength(0);
+  });
+
   it("never probed (no loaded list yet): every model counts as loaded, as before", async () => {
     const t = tag();
     const gpu = `gpu-${t}`;
