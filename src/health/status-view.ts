@@ -88,9 +88,8 @@ export function buildStatusView(
   });
 }
 
-/** Capacity is not built yet (DESIGN.md § The local GPU); shown once the health view carries it. */
+/** Capacity in use (DESIGN.md § The local GPU), for providers with a max_concurrent. */
 function capacityOf(h: ProviderHealthView | undefined): EntryStatus["capacity"] {
-  const v = h as (ProviderHealthView & { in_flight?: unknown; max_concurrent?: unknown }) | undefined;
-  if (typeof v?.in_flight === "number" && typeof v.max_concurrent === "number") return { inFlight: v.in_flight, max: v.max_concurrent };
+  if (typeof h?.in_flight === "number" && typeof h.max_concurrent === "number") return { inFlight: h.in_flight, max: h.max_concurrent };
   return null;
 }
