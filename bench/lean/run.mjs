@@ -45,10 +45,11 @@ function liftThresholdCap(dir) {
 function routerVars(fakeUrl, dead) {
   // Flow-style YAML on one line: it also travels through a .env file for `wrangler dev`.
   const aliasesYaml =
-    `{providers: {dead: {kind: openai, base_url: '${dead}/v1', api_key_env: DEAD_API_KEY}}, aliases: {` +
+    `{providers: {dead: {kind: openai, base_url: '${dead}/v1', api_key_env: DEAD_API_KEY}, limited: {kind: openai, base_url: '${fakeUrl}/v1', api_key_env: GROQ_API_KEY, max_concurrent: 1000}}, aliases: {` +
     `mana/bench-one: {description: one entry, chain: [groq/ok]}, ` +
     `mana/bench-drip: {description: one entry streamed, chain: [groq/drip]}, ` +
-    `mana/bench-dead-first: {description: dead primary then groq, chain: [dead/ok, groq/ok]}}, default: mana/bench-one}`;
+    `mana/bench-dead-first: {description: dead primary then groq, chain: [dead/ok, groq/ok]}, ` +
+    `mana/bench-limited: {description: one entry with max_concurrent, chain: [limited/ok]}}, default: mana/bench-one}`;
   return { API_KEYS: KEY, GROQ_BASE_URL: `${fakeUrl}/v1`, GROQ_API_KEY: "sk-bench-groq", DEAD_API_KEY: "sk-bench-dead", ALIASES_YAML: aliasesYaml };
 }
 
@@ -90,6 +91,8 @@ async function main() {
       // A day's backoff: the breaker opened by the warm-up stays open for the whole run.
       { id: "dead-open", label: "router, dead primary, breaker open", worker: router, vars: { ...rv, BREAKER_BACKOFF_S: "86400" }, path: "/v1/chat/completions", model: "mana/bench-dead-first" },
       { id: "dead-closed", label: "router, dead primary (refused), breaker closed", worker: { ...router, dir: closedDir }, vars: { ...rv, BREAKER_FAILURE_THRESHOLD: lifted ? CLOSED_THRESHOLD : "100" }, path: "/v1/chat/completions", model: "mana/bench-dead-first" },
+      // The same one-entry alias on a provider with max_concurrent (never reached here): what the lease round trip adds.
+      { id: "limited", label: "router, one-entry alias, max_concurrent (a lease per request)", worker: router, vars: rv, path: "/v1/chat/completions", model: "mana/bench-limited" },
     ];
     const targets = [];
     for (const s of specs) {
