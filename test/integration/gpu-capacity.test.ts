@@ -42,6 +42,8 @@ describe("max_concurrent", () => {
     const second = postWith(bindings, "/v1/chat/completions", chat(`${gpu}/${b}`));
     await vi.waitFor(async () => expect((await chatCalls(a)).length + (await chatCalls(b)).length).toBe(2), PATIENT);
     expect(await health(bindings, gpu)).toMatchObject({ in_flight: 2, max_concurrent: 2 });
+    // The operator's status page shows the capacity in use for the entry.
+    expect(await (await callWith(bindings, "/status")).text()).toMatch(/2 \/ 2/);
 
     const third = await postWith(bindings, "/v1/chat/completions", chat("mana/t"));
     expect(third.status, await third.clone().text()).toBe(200);
