@@ -5,7 +5,7 @@
  */
 import type { ChainEntry } from "../config/aliases";
 import type { Settings } from "../config/settings";
-import type { BreakerGate, CapacityLease } from "../breaker/gate";
+import type { BreakerGate } from "../breaker/gate";
 import { RATE_LIMIT_DEFAULT_S, RATE_LIMIT_MAX_S } from "../breaker/state";
 import type { Clock } from "../lib/clock";
 import { ApiError, type Attempt } from "../openai/errors";
@@ -19,6 +19,7 @@ import { attemptChat, type AttemptResult } from "./attempt";
 import { classifyFailure } from "./classify";
 import type { ResolvedChain } from "./resolve";
 import { redactSecrets } from "../lib/redact";
+import { gpuAdmission, hasLaterEntry, type GpuCandidate } from "./gpu-admission";
 import type { WalkObserver } from "./observer";
 
 export interface WalkContext {
@@ -41,12 +42,10 @@ export interface WalkContext {
 const FINISH_GRACE_MS = 250;
 
 /** A usable entry: configured here, with an adapter, able to serve this request. */
-interface Candidate {
+interface Candidate extends GpuCandidate {
   entry: ChainEntry;
   provider: ProviderConfig;
   adapter: ProviderAdapter;
-  /** The model is not in the GPU's memory: this call loads it first (a longer first-byte budget). */
-  cold: boolean;
 }
 
 /** Pre-call skips that need no I/O; returns the candidate or records why not. */
@@ -67,33 +66,6 @@ function prepareEntry(entry: ChainEntry, ctx: WalkContext, attempts: Attempt[], 
     return undefined;
   }
   return { entry, provider, adapter, cold: false };
-}
-
-/** A later entry this request could use (configured, not skipped), so a cold model need not be waited for. */
-function hasLaterEntry(ctx: WalkContext, chain: ResolvedChain, index: number, skip: ((e: ChainEntry) => unknown) | undefined): boolean {
-  return chain.entries.slice(index + 1).some((e) => ctx.providers.get(e.provider)?.configured === true && !skip?.(e));
-}
-
-/**
- * The local GPU's pre-call skips (DESIGN.md § The local GPU): a cold model is warmed in the
- * background while a later entry answers; a full provider is skipped. Neither touches the
- * breaker. Returns the lease to hold, null to skip the entry, undefined for no limit.
- */
-async function gpuAdmission(ctx: WalkContext, c: Candidate, attempts: Attempt[], hasLater: () => boolean): Promise<CapacityLease | null | undefined> {
-  const { entry, provider, adapter } = c;
-  c.cold = adapter.warm !== undefined && ctx.gate.isCold(provider.name, entry.model);
-  if (c.cold && hasLater()) {
-    attempts.push({ model: entry.id, reason: "cold", detail: `${entry.model} is not loaded on ${provider.name}; warming it` });
-    ctx.observe.failed(entry, "cold");
-    ctx.gate.warm(provider.name, entry.model, (signal) => adapter.warm!(provider, entry.model, signal));
-    return null;
-  }
-  if (!provider.maxConcurrent) return undefined;
-  const lease = await ctx.gate.lease(provider.name, provider.maxConcurrent);
-  if (lease) return lease;
-  attempts.push({ model: entry.id, reason: "at-capacity", detail: `${provider.maxConcurrent} requests already in flight on ${provider.name}` });
-  ctx.observe.failed(entry, "at-capacity");
-  return null;
 }
 
 export interface Walked<T> {
@@ -134,7 +106,7 @@ export async function walkChain<T>(ctx: WalkContext, chain: ResolvedChain, steps
       ctx.observe.failed(entry, "cache-unhealthy");
       continue;
     }
-    const lease = await gpuAdmission(ctx, candidate, attempts, () => hasLaterEntry(ctx, chain, index, steps.skip));
+    const lease = await gpuAdmission(ctx, candidate, attempts, () => hasLaterEntry(ctx.providers, chain, index, steps.skip));
     if (lease === null) continue;
     let held = false;
     try {
