@@ -13,6 +13,7 @@ import { modelRoutes } from "./routes/models";
 import { aliasAdminRoutes } from "./routes/aliases-admin";
 import { chatRoutes } from "./routes/chat";
 import { embeddingsRoutes } from "./routes/embeddings";
+import { responsesRoutes } from "./routes/responses";
 import { healthRoutes } from "./routes/health";
 import { metricsRoutes } from "./routes/metrics";
 import { requestMetrics } from "./middleware/request-metrics";
@@ -50,6 +51,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/v1", modelRoutes());
   app.route("/v1", aliasAdminRoutes());
   app.route("/v1", chatRoutes());
+  app.route("/v1", responsesRoutes());
   app.route("/v1", embeddingsRoutes());
   app.route("/v1", healthRoutes());
 

@@ -1,19 +1,46 @@
 /**
  * One request from its resolved chain to what the route sends: walk, then the complete
- * JSON answer or the committed stream. The request's context is disposed on every path
+ * JSON answer or the committed stream. Chat and Responses share the walk; only the shape
+ * of the answer differs (a front end). The request's context is disposed on every path
  * (at once, or when the stream ends), so routes hold no try/finally.
  */
+import type { ChainEntry } from "../config/aliases";
+import type { ChatCompletion } from "../openai/responses";
+import { type ResponseMeta, type ResponsesRequest, ResponsesStreamEncoder, responseId, toChatRequest, toResponse } from "../openai/responses-api";
 import type { ChatRequest, EmbeddingsRequest } from "../openai/schemas";
 import { SSE_HEADERS } from "../streaming/encode";
 import { committedStream } from "./committed-stream";
 import { walkContext, type RequestWalk, type WalkScope } from "./context";
 import { vectorToBase64, walkEmbeddings } from "./embeddings";
 import type { ResolvedChain } from "./resolve";
+import { chatSseEncoder, responsesSseEncoder, type StreamEncoder } from "./stream-encoders";
 import { attemptsHeader, walkChat } from "./walk";
 
 export type Answer = { kind: "json"; body: unknown; headers: Record<string, string> } | { kind: "stream"; body: ReadableStream<Uint8Array>; headers: Record<string, string> };
 
-export async function answerChat(scope: WalkScope, chain: ResolvedChain, request: ChatRequest): Promise<Answer> {
+/** How a front end shapes the answer of the entry that answered: the JSON body, or the stream's wire format. */
+interface FrontEnd {
+  json(completion: ChatCompletion, entry: ChainEntry): unknown;
+  encoder(entry: ChainEntry): StreamEncoder;
+}
+
+export function answerChat(scope: WalkScope, chain: ResolvedChain, request: ChatRequest): Promise<Answer> {
+  const includeUsage = request.stream_options?.include_usage === true;
+  return answerCompletion(scope, chain, request, { json: (completion) => completion, encoder: (entry) => chatSseEncoder(entry.id, includeUsage) });
+}
+
+/** POST /v1/responses: the request as a chat request through the same walk, answered as a response. */
+export function answerResponses(scope: WalkScope, chain: ResolvedChain, request: ResponsesRequest): Promise<Answer> {
+  const id = responseId();
+  const createdAt = Math.floor(scope.clock.now() / 1000);
+  const meta = (entry: ChainEntry): ResponseMeta => ({ id, createdAt, model: entry.id, request });
+  return answerCompletion(scope, chain, toChatRequest(request), {
+    json: (completion, entry) => toResponse(completion, meta(entry)),
+    encoder: (entry) => responsesSseEncoder(new ResponsesStreamEncoder(meta(entry))),
+  });
+}
+
+async function answerCompletion(scope: WalkScope, chain: ResolvedChain, request: ChatRequest, front: FrontEnd): Promise<Answer> {
   const ctx = walkContext(scope);
   const streaming = request.stream === true;
   const walked = await disposingOnError(ctx, () => walkChat(ctx, chain, request, streaming ? "stream" : "aggregate"));
@@ -22,10 +49,9 @@ export async function answerChat(scope: WalkScope, chain: ResolvedChain, request
   if (result.kind === "complete") {
     ctx.dispose();
     ctx.observe.completed(result.completion.usage);
-    return { kind: "json", body: result.completion, headers };
+    return { kind: "json", body: front.json(result.completion, walked.entry), headers };
   }
-  const includeUsage = request.stream_options?.include_usage === true;
-  const body = committedStream({ committed: result, entry: walked.entry, provider: walked.provider, includeUsage, ctx });
+  const body = committedStream({ committed: result, entry: walked.entry, provider: walked.provider, encoder: front.encoder(walked.entry), ctx });
   return { kind: "stream", body, headers: { ...SSE_HEADERS, ...headers } };
 }
 

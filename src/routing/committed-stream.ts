@@ -1,33 +1,33 @@
 /**
  * The committed stream to the client: the held head first, then chunks as they arrive
- * (pulled one at a time — no buffering). A failure after commit ends the stream with one
- * error event and no `[DONE]`, so no client mistakes a cut answer for a complete one.
+ * (pulled one at a time — no buffering), in the wire format of the encoder it is given.
+ * A failure after commit ends the stream with the encoder's failure (an error event and
+ * no `[DONE]`, or response.failed), so no client mistakes a cut answer for a complete one.
  */
 import type { ChainEntry } from "../config/aliases";
 import { ClientGone } from "../lib/errors";
 import { log } from "../lib/log";
 import { redactSecrets } from "../lib/redact";
-import { errorEvent } from "../openai/errors";
 import type { ChatChunk } from "../openai/responses";
 import { describeFailure } from "../providers/failures";
 import { asUpstreamError } from "../providers/http";
 import type { ProviderConfig } from "../providers/types";
-import { sseData, SSE_DONE } from "../streaming/encode";
 import type { AttemptResult } from "./attempt";
 import { classifyInterruption } from "./classify";
 import type { RequestWalk } from "./context";
+import type { StreamEncoder } from "./stream-encoders";
 
 export interface CommittedStreamOptions {
   committed: Extract<AttemptResult, { kind: "committed" }>;
   entry: ChainEntry;
   provider: ProviderConfig;
-  /** `stream_options.include_usage`: the client asked for the usage chunk. */
-  includeUsage: boolean;
+  /** The client's wire format (chat chunks or Responses events). */
+  encoder: StreamEncoder;
   /** The request's walk context; disposed when the stream ends, however it ends. */
   ctx: RequestWalk;
 }
 
-export function committedStream({ committed, entry, provider, includeUsage, ctx }: CommittedStreamOptions): ReadableStream<Uint8Array> {
+export function committedStream({ committed, entry, provider, encoder, ctx }: CommittedStreamOptions): ReadableStream<Uint8Array> {
   const model = entry.id;
   // The upstream's usage is counted even when the client did not ask to see it.
   let usage: ChatChunk["usage"];
@@ -37,12 +37,7 @@ export function committedStream({ committed, entry, provider, includeUsage, ctx 
   };
   const encode = (chunk: ChatChunk): Uint8Array | undefined => {
     if (chunk.usage) usage = chunk.usage;
-    const out: ChatChunk = { ...chunk, model };
-    if (!includeUsage) {
-      delete out.usage;
-      if (out.choices.length === 0) return undefined;
-    }
-    return sseData(out);
+    return encoder.chunk(chunk);
   };
   const interrupt = (err: unknown): Uint8Array => {
     const failure = asUpstreamError(err, new AbortController().signal).failure;
@@ -53,7 +48,7 @@ export function committedStream({ committed, entry, provider, includeUsage, ctx 
       ctx.observe.interrupted(entry, reason);
     }
     log("warn", "stream.failed_after_commit", { request_id: ctx.requestId, model, failure: detail });
-    return sseData(errorEvent(error));
+    return encoder.fail(error);
   };
   return new ReadableStream<Uint8Array>(
     {
@@ -68,7 +63,7 @@ export function committedStream({ committed, entry, provider, includeUsage, ctx 
           while (true) {
             const r = await committed.rest.next();
             if (r.done) {
-              controller.enqueue(SSE_DONE);
+              controller.enqueue(encoder.end());
               controller.close();
               finish();
               ctx.observe.completed(usage);

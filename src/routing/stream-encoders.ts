@@ -1,0 +1,57 @@
+/**
+ * The two wire formats a committed stream can speak (one walk, two front ends): chat
+ * completion chunks ending in `[DONE]`, or typed Responses events ending in
+ * response.completed / response.incomplete. After a failure past the commit point each
+ * ends in its own error shape: one `error` event without `[DONE]`, or `response.failed`.
+ */
+import type { ApiError } from "../openai/errors";
+import { errorEvent } from "../openai/errors";
+import type { ChatChunk } from "../openai/responses";
+import { encodeResponsesEvent, type ResponseStreamEvent, type ResponsesStreamEncoder } from "../openai/responses-api";
+import { SSE_DONE, sseData } from "../streaming/encode";
+
+export interface StreamEncoder {
+  /** The bytes for one upstream chunk; none when it carries nothing for this client. */
+  chunk(chunk: ChatChunk): Uint8Array | undefined;
+  /** The upstream ended normally. */
+  end(): Uint8Array;
+  /** The stream failed after commit: the last bytes the client gets. */
+  fail(error: ApiError): Uint8Array;
+}
+
+/** Chat completion chunks, each naming the entry that answers; usage only when asked for. */
+export function chatSseEncoder(model: string, includeUsage: boolean): StreamEncoder {
+  return {
+    chunk(chunk) {
+      const out: ChatChunk = { ...chunk, model };
+      if (!includeUsage) {
+        delete out.usage;
+        if (out.choices.length === 0) return undefined;
+      }
+      return sseData(out);
+    },
+    end: () => SSE_DONE,
+    fail: (error) => sseData(errorEvent(error)),
+  };
+}
+
+/** Responses events from the pure encoder, framed as `event:` + `data:` blocks. */
+export function responsesSseEncoder(encoder: ResponsesStreamEncoder): StreamEncoder {
+  return {
+    chunk: (chunk) => frame(encoder.push(chunk)),
+    end: () => frame(encoder.finish()) ?? new Uint8Array(),
+    fail: (error) => frame(encoder.fail({ code: error.code, message: error.message })) ?? new Uint8Array(),
+  };
+}
+
+function frame(events: ResponseStreamEvent[]): Uint8Array | undefined {
+  if (events.length === 0) return undefined;
+  const parts = events.map(encodeResponsesEvent);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
