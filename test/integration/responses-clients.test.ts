@@ -79,7 +79,9 @@ describe("openai SDK: responses", () => {
     expect(failed?.status).toBe("failed");
     expect(failed?.error?.message).toMatch(/interrupted/);
     // responses.stream's accumulator reports the same: a failed response with its error, not a complete answer.
-    const final = await openai(t, [`groq-${t}/cut:2@${t}`]).client.responses.stream({ model: "mana/t", input: "hi" }).finalResponse();
+    const final = await openai(t, [`groq-${t}/cut:2@${t}`])
+      .client.responses.stream({ model: "mana/t", input: "hi" })
+      .finalResponse();
     expect(final.status).toBe("failed");
     expect(final.error?.code).toBe("server_error");
   });
@@ -102,9 +104,7 @@ describe("openai SDK: responses", () => {
   it("the stream of a tool call accumulates into function_call items with call_id and whole arguments", async () => {
     const t = tag();
     const { client } = openai(t, [`groq-${t}/tools@${t}`]);
-    const final = await client.responses
-      .stream({ model: "mana/t", input: "weather?", tools: [{ type: "function", name: "get_weather", parameters: WEATHER_PARAMS, strict: false }] })
-      .finalResponse();
+    const final = await client.responses.stream({ model: "mana/t", input: "weather?", tools: [{ type: "function", name: "get_weather", parameters: WEATHER_PARAMS, strict: false }] }).finalResponse();
     expect(final.output.map((i) => i.type === "function_call" && [i.call_id, i.name, JSON.parse(i.arguments)])).toEqual([["call_fake_1", "get_weather", { city: "Paris", unit: "c" }]]);
   });
 
@@ -170,7 +170,7 @@ describe("@ai-sdk/openai (Responses, the provider's default)", () => {
     const r = await generateText({ model, prompt: "Weather in Köln?", tools: weather(executed), stopWhen: isStepCount(3), maxRetries: 0 });
     expect(executed).toEqual(["Köln"]);
     expect(r.steps.map((s) => s.finishReason)).toEqual(["tool-calls", "stop"]);
-    expect(r.text).toBe('The tool said: 21°C in Köln');
+    expect(r.text).toBe("The tool said: 21°C in Köln");
     expect(seen.map((s) => s.status)).toEqual([200, 200]);
     // The second call carried the call and its output as items.
     const log = await fakeLog("ollamaFakeUrl", t);
@@ -184,7 +184,7 @@ describe("@ai-sdk/openai (Responses, the provider's default)", () => {
     const r = streamText({ model, prompt: "Weather in Köln?", tools: weather(executed), stopWhen: isStepCount(3), maxRetries: 0 });
     await r.consumeStream();
     expect(executed).toEqual(["Köln"]);
-    expect(await r.text).toBe('The tool said: 21°C in Köln');
+    expect(await r.text).toBe("The tool said: 21°C in Köln");
   });
 
   it("generateObject sends text.format json_schema (Ollama format) and parses the object", async () => {

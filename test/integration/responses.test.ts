@@ -41,14 +41,27 @@ describe("POST /v1/responses: JSON", () => {
     expect(r.usage).toMatchObject({ input_tokens: 11, output_tokens: 5, total_tokens: 16 });
     // Upstream, it was an ordinary streamed chat request: instructions first, then the input.
     const [sent] = await fakeLog("openaiFakeUrl", `ok@${t}`);
-    expect(bodyOf(sent)).toMatchObject({ stream: true, messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "hi" }] });
+    expect(bodyOf(sent)).toMatchObject({
+      stream: true,
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: "hi" },
+      ],
+    });
   });
 
   it("sends items input (messages, parts, a function call and its output) upstream as chat messages in order", async () => {
     const t = tag();
     const input = [
       { role: "developer", content: "Answer in English." },
-      { type: "message", role: "user", content: [{ type: "input_text", text: "Weather in " }, { type: "input_text", text: "Paris?" }] },
+      {
+        type: "message",
+        role: "user",
+        content: [
+          { type: "input_text", text: "Weather in " },
+          { type: "input_text", text: "Paris?" },
+        ],
+      },
       { type: "message", role: "assistant", content: [{ type: "output_text", text: "Let me check." }] },
       { type: "function_call", call_id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' },
       { type: "function_call_output", call_id: "call_1", output: "18°C, sunny" },
@@ -61,7 +74,13 @@ describe("POST /v1/responses: JSON", () => {
     expect(bodyOf(sent).messages).toEqual([
       // The openai-compatible adapter sends a developer message as system, as for chat.
       { role: "system", content: "Answer in English." },
-      { role: "user", content: [{ type: "text", text: "Weather in " }, { type: "text", text: "Paris?" }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Weather in " },
+          { type: "text", text: "Paris?" },
+        ],
+      },
       { role: "assistant", content: "Let me check.", tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
       { role: "tool", tool_call_id: "call_1", content: "18°C, sunny" },
       { role: "user", content: "And so?" },
