@@ -16,6 +16,7 @@
  *   prompt-blocked[:REASON]   promptFeedback.blockReason (SAFETY by default), no candidates
  *   resource-exhausted[:delay][:once]  429 RESOURCE_EXHAUSTED with RetryInfo.retryDelay ("17s")
  *   unauthenticated | permission-denied | invalid-argument | unknown-model | context-length
+ *   (JSON mode)               with responseMimeType application/json: {"answer": "Hello from google <model>"}
  *   tools                     turn 1: a functionCall with a thoughtSignature; turn 2 (history
  *                             carries a functionResponse): 400 unless each replayed call
  *                             carries the signature issued for it, else a text answer
@@ -252,7 +253,10 @@ function answer(ctx: FakeContext, model: string): Event[] | GoogleErrorInit {
       return toolTurn(ctx, model, body, base, usage);
   }
 
-  const tokens = answerTokens("google", model);
+  // JSON mode answers JSON, in pieces (the schema itself is not followed: tests assert it arrived).
+  const json = (ctx.body as { generationConfig?: { responseMimeType?: string } }).generationConfig?.responseMimeType === "application/json";
+  const answerJson = JSON.stringify({ answer: `Hello from google ${model}` });
+  const tokens = json ? [answerJson.slice(0, 3), answerJson.slice(3, 12), answerJson.slice(12)] : answerTokens("google", model);
   if (images > 0) tokens.push(` I see ${images} image${images === 1 ? "" : "s"}.`);
   return tokens.map((t, i) => {
     const last = i === tokens.length - 1;

@@ -10,9 +10,10 @@ import OpenAI from "openai";
 import { describe, expect, inject, it } from "vitest";
 import { callWith, chainYaml, fakeLog, KEY, ownProviders, tag } from "../helpers/http";
 
-/** Bindings whose default alias `mana/t` is `chain`, with this test's own providers (openai-kind and `gpu-<t>`, an Ollama). */
+/** Bindings whose default alias `mana/t` is `chain`, with this test's own providers: openai-kind, `gpu-<t>` (Ollama) and `gem-<t>` (Gemini). */
 function vars(t: string, chain: string[]): Record<string, string> {
-  return { ALIASES_YAML: chainYaml(chain, `providers:\n${ownProviders(t)}  gpu-${t}: {kind: ollama, base_url: "${inject("ollamaFakeUrl")}"}\n`) };
+  const more = `  gpu-${t}: {kind: ollama, base_url: "${inject("ollamaFakeUrl")}"}\n  gem-${t}: {kind: gemini, base_url: "${inject("geminiFakeUrl")}/v1beta", api_key_env: GOOGLE_API_KEY}\n`;
+  return { ALIASES_YAML: chainYaml(chain, `providers:\n${ownProviders(t)}${more}`) };
 }
 
 /** The Worker as the clients' fetch, remembering the router's headers of each answer. */
@@ -195,6 +196,20 @@ describe("@ai-sdk/openai (Responses, the provider's default)", () => {
     expect(r.object).toEqual({ answer: `Hello from ollama qwen2.5:7b@${t}` });
     const [sent] = await fakeLog("ollamaFakeUrl", t);
     expect((sent!.body as { format: unknown }).format).toMatchObject({ type: "object", properties: { answer: { type: "string" } }, required: ["answer"] });
+  });
+
+  it("generateObject through a Gemini entry: the schema arrives as responseSchema, past a dead primary", async () => {
+    const t = tag();
+    const { model, seen } = aiSdk(t, [`dead-${t}/ok@${t}`, `gem-${t}/ok@${t}`]);
+    const schema = jsonSchema<{ answer: string }>({ type: "object", properties: { answer: { type: "string" } }, required: ["answer"], additionalProperties: false });
+    const r = await generateObject({ model, schema, prompt: `hi ${t}`, maxRetries: 0 });
+    expect(r.object).toEqual({ answer: `Hello from google ok@${t}` });
+    expect(seen[0]).toMatchObject({ resolved: `gem-${t}/ok@${t}`, attempts: `dead-${t}/ok@${t}=connect` });
+    const [sent] = await fakeLog("geminiFakeUrl", `ok@${t}`);
+    expect((sent!.body as { generationConfig: unknown }).generationConfig).toEqual({
+      responseMimeType: "application/json",
+      responseSchema: { type: "OBJECT", properties: { answer: { type: "STRING" } }, required: ["answer"] },
+    });
   });
 
   it("with store: true (its default) a follow-up turn references earlier text by id: a 400 that says store: false; with store: false it works", async () => {

@@ -123,6 +123,7 @@ describe("POST /v1/responses: JSON", () => {
     const schema = { type: "object", properties: { answer: { type: "string" } }, required: ["answer"], additionalProperties: false };
     const res = await respond(t, [`gem-${t}/ok@${t}`], { input: `hi ${t}`, text: { format: { type: "json_schema", name: "answer", schema, strict: true } } });
     expect(res.status).toBe(200);
+    expect(JSON.parse(outputText(await responseOf(res)))).toEqual({ answer: `Hello from google ok@${t}` });
     const sent = (await fakeLog("geminiFakeUrl", `ok@${t}`))[0];
     expect(bodyOf(sent).generationConfig).toEqual({ responseMimeType: "application/json", responseSchema: { type: "OBJECT", properties: { answer: { type: "STRING" } }, required: ["answer"] } });
   });
