@@ -3,7 +3,7 @@
  * (resolution, fallback, headers, metrics), answered as a response or as typed events.
  * Every test uses providers of its own (tag) so no failure opens a breaker for the next.
  */
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it, vi } from "vitest";
 import type { ErrorBody } from "../../src/openai/errors";
 import type { ResponseStreamEvent } from "../../src/openai/responses-api";
 import type { LogEntry } from "../fakes/server";
@@ -23,6 +23,7 @@ const respond = (t: string, chain: string[], body: Json) => postWith(vars(t, cha
 const errorOf = async (res: Response) => ((await res.json()) as { error: ErrorBody }).error;
 const bodyOf = (e: LogEntry | undefined) => e!.body as Json;
 
+const PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 const WEATHER = { type: "function", name: "get_weather", description: "Current weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } };
 
 describe("POST /v1/responses: JSON", () => {
@@ -86,6 +87,23 @@ describe("POST /v1/responses: JSON", () => {
       { role: "user", content: "And so?" },
     ]);
     expect(bodyOf(sent).tools).toEqual([{ type: "function", function: { name: "get_weather", description: "Current weather", parameters: WEATHER.parameters } }]);
+  });
+
+  it("an input_image part (a data URL) reaches Ollama as base64 images", async () => {
+    const t = tag();
+    const input = [
+      {
+        role: "user",
+        content: [
+          { type: "input_text", text: "What is this?" },
+          { type: "input_image", image_url: `data:image/png;base64,${PNG_B64}`, detail: "auto" },
+        ],
+      },
+    ];
+    const res = await respond(t, [`gpu-${t}/llava:7b@${t}`], { input });
+    expect(res.status).toBe(200);
+    const [sent] = await fakeLog("ollamaFakeUrl", t);
+    expect(bodyOf(sent).messages).toEqual([{ role: "user", content: "What is this?", images: [PNG_B64] }]);
   });
 
   it("round-trips a function call: its call_id in the function_call_output reaches the model as the tool result", async () => {
@@ -268,6 +286,19 @@ describe("POST /v1/responses: streaming", () => {
       expect(await fakeLog("openaiFakeUrl", `openrouter-${t}`)).toEqual([]);
     });
   }
+
+  it("closes the upstream connection when the client goes away mid-stream", async () => {
+    const t = tag();
+    const res = await respond(t, [`groq-${t}/pace:100@${t}`], { input: "hi", stream: true });
+    const reader = res.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    await vi.waitFor(async () => {
+      const [entry] = await fakeLog("openaiFakeUrl", t);
+      expect(entry?.aborted).toBe(true);
+      expect(entry?.closedAt).toBeDefined();
+    });
+  });
 
   it("a length cut ends with response.incomplete (as OpenAI does), not response.completed", async () => {
     const t = tag();
