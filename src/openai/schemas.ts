@@ -14,8 +14,8 @@ function hasControlCharacter(s: string): boolean {
   return false;
 }
 
-/** `model`, checked before anything uses it (DESIGN § Errors clients act on). */
-const modelSchema = z
+/** `model`, checked before anything uses it (DESIGN § Errors clients act on); Responses requests share it. */
+export const modelSchema = z
   .string()
   .min(1)
   .max(MAX_MODEL_LENGTH, `model must be at most ${MAX_MODEL_LENGTH} characters (MAX_MODEL_LENGTH)`)

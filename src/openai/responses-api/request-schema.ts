@@ -5,6 +5,12 @@
  * first (refusals.ts), so a client learns why rather than which field failed to parse.
  */
 import * as z from "zod";
+import { MAX_CONTENT_PARTS, MAX_MESSAGES, MAX_NAME_LENGTH, MAX_TOOLS } from "../limits";
+import { modelSchema } from "../schemas";
+
+// The chat request's bounds (limits.ts) hold here too: the converted request is not validated again.
+const name = z.string().min(1).max(MAX_NAME_LENGTH, `names must be at most ${MAX_NAME_LENGTH} characters`);
+const list = <T extends z.ZodType>(item: T, max: number, what: string) => z.array(item).max(max, `at most ${max} ${what}`);
 
 const inputText = z.looseObject({ type: z.literal("input_text"), text: z.string() });
 const outputText = z.looseObject({ type: z.literal("output_text"), text: z.string() });
@@ -17,25 +23,26 @@ const inputImage = z.looseObject({
 const inputFile = z.looseObject({ type: z.literal("input_file") });
 
 export const inputPartSchema = z.discriminatedUnion("type", [inputText, outputText, refusal, inputImage, inputFile]);
+const parts = list(inputPartSchema, MAX_CONTENT_PARTS, "content parts (MAX_CONTENT_PARTS)");
 
 /** `type: "message"` is optional on the wire: `{role, content}` alone is a message. */
 const messageItem = z.looseObject({
   type: z.literal("message"),
   role: z.enum(["user", "assistant", "system", "developer"]),
-  content: z.union([z.string(), z.array(inputPartSchema)]),
+  content: z.union([z.string(), parts]),
 });
 
 const functionCallItem = z.looseObject({
   type: z.literal("function_call"),
   call_id: z.string().min(1),
-  name: z.string().min(1),
+  name,
   arguments: z.string(),
 });
 
 const functionCallOutputItem = z.looseObject({
   type: z.literal("function_call_output"),
   call_id: z.string().min(1),
-  output: z.union([z.string(), z.array(inputPartSchema)]),
+  output: z.union([z.string(), parts]),
 });
 
 /** A reasoning item the client echoes back: the model's own scratch, not part of the conversation. */
@@ -47,13 +54,13 @@ export const inputItemSchema = z.preprocess(withMessageType, z.discriminatedUnio
 
 export const functionToolSchema = z.looseObject({
   type: z.literal("function"),
-  name: z.string().min(1),
+  name,
   description: z.string().nullable().optional(),
   parameters: z.record(z.string(), z.unknown()).nullable().optional(),
   strict: z.boolean().nullable().optional(),
 });
 
-const namedFunction = z.looseObject({ type: z.literal("function"), name: z.string().min(1) });
+const namedFunction = z.looseObject({ type: z.literal("function"), name });
 
 export const responsesToolChoiceSchema = z.union([
   z.enum(["none", "auto", "required"]),
@@ -61,7 +68,7 @@ export const responsesToolChoiceSchema = z.union([
   z.looseObject({
     type: z.literal("allowed_tools"),
     mode: z.enum(["auto", "required"]),
-    tools: z.array(namedFunction).min(1),
+    tools: list(namedFunction, MAX_TOOLS, "tools (MAX_TOOLS)").min(1),
   }),
 ]);
 
@@ -78,10 +85,11 @@ export const textFormatSchema = z.discriminatedUnion("type", [
 ]);
 
 export const responsesRequestSchema = z.looseObject({
-  model: z.string().min(1).optional(),
-  input: z.union([z.string(), z.array(inputItemSchema).min(1, "input must contain at least one item")]),
+  model: modelSchema.optional(),
+  // Every item counts, function calls and their outputs included: one bound for the whole conversation.
+  input: z.union([z.string(), list(inputItemSchema, MAX_MESSAGES, "input items (MAX_MESSAGES)").min(1, "input must contain at least one item")]),
   instructions: z.string().nullable().optional(),
-  tools: z.array(functionToolSchema).optional(),
+  tools: list(functionToolSchema, MAX_TOOLS, "tools (MAX_TOOLS)").optional(),
   tool_choice: responsesToolChoiceSchema.optional(),
   parallel_tool_calls: z.boolean().nullable().optional(),
   text: z.looseObject({ format: textFormatSchema.optional() }).nullable().optional(),
