@@ -109,6 +109,15 @@ describe("openai SDK: responses", () => {
     expect(final.output.map((i) => i.type === "function_call" && [i.call_id, i.name, JSON.parse(i.arguments)])).toEqual([["call_fake_1", "get_weather", { city: "Paris", unit: "c" }]]);
   });
 
+  it("an unknown model is a 404 the SDK raises as NotFoundError, without retrying", async () => {
+    const t = tag();
+    const w = workerFetch(vars(t, [`groq-${t}/unknown-model@${t}`]));
+    const client = new OpenAI({ apiKey: KEY, baseURL: "http://router.test/v1", maxRetries: 2, fetch: w.fetch });
+    const err = await client.responses.create({ model: "mana/t", input: "hi" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(w.seen.map((s) => s.status)).toEqual([404]);
+  });
+
   it("previous_response_id is refused with a 400 the SDK raises as BadRequestError", async () => {
     const t = tag();
     const { client } = openai(t, [`groq-${t}/ok@${t}`]);
