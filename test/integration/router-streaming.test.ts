@@ -54,10 +54,10 @@ describe("timeouts before the first token", () => {
       expect(res.headers.get("x-mana-llm-attempts")).toBe(`groq-${t}/${fault}@${t}=timeout`);
       expect(body.choices[0]!.message.content).toBe(`Hello from openrouter ok@${t}.`);
       expect(elapsed).toBeGreaterThanOrEqual(FIRST_BYTE_MS - 5);
-      // Never a same-entry retry after a timeout; the fallback is called only after the primary's first-byte timeout.
+      // Never a same-entry retry after a timeout. (When the fakes log a request depends on how busy the
+      // machine is, so the timeout itself is shown by the client-side lower bound above, not by their gap.)
       const [primary, fallback] = await fakeLog("openaiFakeUrl", t);
       expect([primary?.provider, fallback?.provider]).toEqual(["groq", "openrouter"]);
-      expect(fallback!.at - primary!.at).toBeGreaterThanOrEqual(FIRST_BYTE_MS - 5);
       await vi.waitFor(async () => expect((await fakeLog("openaiFakeUrl", `${fault}@${t}`))[0]?.aborted).toBe(true));
     });
   }
@@ -101,11 +101,7 @@ describe("the whole-request budget", () => {
     const log = await fakeLog("openaiFakeUrl", t);
     expect(log[0]?.provider).toBe("groq");
     expect(log.map((e) => e.provider)).not.toContain("together");
-    const second = log[1];
-    if (second) {
-      expect(second.provider).toBe("openrouter");
-      expect(second.at - log[0]!.at).toBeGreaterThanOrEqual(FIRST_BYTE_MS - 5);
-    }
+    if (log[1]) expect(log[1].provider).toBe("openrouter");
     await vi.waitFor(async () => expect((await fakeLog("openaiFakeUrl", t)).every((e) => e.aborted)).toBe(true));
   });
 });
