@@ -22,6 +22,8 @@ export interface AliasDefinition {
   chain: readonly ChainEntry[];
   /** Embeddings: the author vouches all entries produce interchangeable vectors. */
   sameVectorSpace: boolean;
+  /** A committed chat stream that fails is continued on a later prefill-capable entry. */
+  resume: boolean;
 }
 
 export interface ExtraProvider {
@@ -30,6 +32,8 @@ export interface ExtraProvider {
   baseUrl: string;
   apiKeyEnv?: string;
   maxConcurrent?: number;
+  /** Declared able to continue a trailing assistant message (mid-stream resume). */
+  prefill: boolean;
 }
 
 export interface RouterConfig {
@@ -71,6 +75,7 @@ const providerSchema = z.strictObject({
     .regex(/^[A-Z_][A-Z0-9_]*$/, "api_key_env must be an UPPER_SNAKE environment variable name")
     .optional(),
   max_concurrent: z.int({ error: "max_concurrent must be a whole number" }).min(1, "max_concurrent must be at least 1").max(1_000, "max_concurrent must be at most 1000").optional(),
+  prefill: z.boolean({ error: "prefill must be true or false" }).optional(),
 });
 
 const aliasSchema = z.looseObject(
@@ -78,6 +83,7 @@ const aliasSchema = z.looseObject(
     description: z.string({ error: "description must be a string" }),
     chain: z.array(z.string({ error: "chain entries must be strings" }), { error: "chain must be a list of provider/model strings" }).min(1, "chain must not be empty"),
     same_vector_space: z.boolean({ error: "same_vector_space must be true or false" }).optional(),
+    resume: z.boolean({ error: "resume must be true or false" }).optional(),
   },
   { error: "an alias must be a mapping with description and chain" },
 );
@@ -128,7 +134,7 @@ export function parseAliasesYaml(text: string, source: RouterConfig["source"] = 
     if (!PROVIDER_NAME.test(name)) throw new ConfigError(`aliases.yaml${at}: provider "${name}": names are lower-case letters, digits, - and _`);
     if (name in BUILTIN_PROVIDERS) throw new ConfigError(`aliases.yaml${at}: provider "${name}" is built in; configure it with its env vars instead`);
     if (p.kind !== "ollama" && !p.api_key_env) throw new ConfigError(`aliases.yaml${at}: provider "${name}": api_key_env must name the environment variable holding its key`);
-    providers.set(name, Object.freeze({ name, kind: p.kind, baseUrl: p.base_url.replace(/\/+$/, ""), apiKeyEnv: p.api_key_env, maxConcurrent: p.max_concurrent }));
+    providers.set(name, Object.freeze({ name, kind: p.kind, baseUrl: p.base_url.replace(/\/+$/, ""), apiKeyEnv: p.api_key_env, maxConcurrent: p.max_concurrent, prefill: p.prefill ?? false }));
   }
 
   const entries = Object.entries(root.aliases);
@@ -147,7 +153,7 @@ export function parseAliasesYaml(text: string, source: RouterConfig["source"] = 
         );
       return Object.freeze(Object.defineProperty(entry, FROM_CONFIG, { value: true }));
     });
-    aliases.set(name, Object.freeze({ name, description: body.description, chain: Object.freeze(chain), sameVectorSpace: body.same_vector_space ?? false }));
+    aliases.set(name, Object.freeze({ name, description: body.description, chain: Object.freeze(chain), sameVectorSpace: body.same_vector_space ?? false, resume: body.resume ?? false }));
   }
   if (!aliases.has(root.default)) throw new ConfigError(`aliases.yaml${where(["default"])}: default "${root.default}" is not a defined alias (${[...aliases.keys()].join(", ")})`);
 

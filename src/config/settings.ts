@@ -4,7 +4,7 @@
  */
 import * as z from "zod";
 import { envString, type EnvStrings } from "../lib/env";
-import { BUILTIN_PROVIDERS } from "../providers/builtins";
+import { BUILTIN_PROVIDERS, prefillVar } from "../providers/builtins";
 import type { ProviderConfig } from "../providers/types";
 import { ConfigError, type RouterConfig } from "./aliases";
 
@@ -109,6 +109,7 @@ export function builtinProviders(env: EnvStrings): ReadonlyMap<string, ProviderC
       configured: spec.kind === "ollama" || apiKey !== undefined,
       headers: extraHeaders(env, spec.headerVars),
       ...(limit > 0 ? { maxConcurrent: limit } : {}),
+      prefill: flag(env, prefillVar(spec), spec.prefill === true),
     });
   }
   return out;
@@ -127,6 +128,7 @@ export function withDeclaredProviders(env: EnvStrings, builtins: ReadonlyMap<str
       apiKey,
       configured: p.kind === "ollama" || apiKey !== undefined,
       headers: {},
+      prefill: p.prefill,
       ...(p.maxConcurrent ? { maxConcurrent: p.maxConcurrent } : {}),
     });
   }
@@ -149,6 +151,14 @@ function extraHeaders(env: EnvStrings, vars: Readonly<Record<string, string>> = 
   const set = Object.keys(headers).length;
   if (set > 0 && set < entries.length) throw misconfigured(`${entries.map(([, name]) => name).join(" and ")} must be set together`);
   return headers;
+}
+
+function flag(env: EnvStrings, name: string, fallback: boolean): boolean {
+  const raw = envString(env, name);
+  if (raw === undefined) return fallback;
+  const v = raw.trim().toLowerCase();
+  if (v !== "true" && v !== "false") throw misconfigured(`${name}=${JSON.stringify(raw)} must be true or false`);
+  return v === "true";
 }
 
 function checkUrl(name: string, value: string): string {

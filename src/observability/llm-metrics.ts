@@ -15,6 +15,8 @@ export interface LlmObservation extends WalkObserver {
   completed(usage: Partial<Usage> | null | undefined): void;
   /** A committed stream failed before its end. */
   interrupted(entry: ChainEntry, reason: AttemptReason): void;
+  /** A failed committed stream from `from` goes on with `to`'s continuation (mid-stream resume). */
+  resumed(from: ChainEntry, to: ChainEntry): void;
 }
 
 export interface LlmObservationOptions {
@@ -33,7 +35,7 @@ function labelsOf(entry: ChainEntry): { provider: string; model: string } {
 }
 
 export function observeLlm(recorder: MetricsRecorder | undefined, opts: LlmObservationOptions): LlmObservation {
-  if (!recorder) return { ...silentObserver, completed: () => {}, interrupted: () => {} };
+  if (!recorder) return { ...silentObserver, completed: () => {}, interrupted: () => {}, resumed: () => {} };
   const streaming = String(opts.streaming);
   let callStartedAt = opts.now();
   let answering: { entry: ChainEntry; startedAt: number } | undefined;
@@ -68,6 +70,11 @@ export function observeLlm(recorder: MetricsRecorder | undefined, opts: LlmObser
       answering = undefined;
       failed(entry, reason);
       recorder.flushSoon(opts.waitUntil);
+    },
+    resumed(from, to) {
+      recorder.inc(METRICS.fallback, { from_model: from.id, to_model: to.id, reason: "resume" });
+      // Latency and tokens of the whole answer go to the entry that finished it.
+      answering = { entry: to, startedAt: answering?.startedAt ?? callStartedAt };
     },
   };
 }

@@ -17,6 +17,8 @@ export interface BuiltinProvider {
   headerVars?: Readonly<Record<string, string>>;
   /** The tuning variable holding its max_concurrent (a setting, validated with the others). */
   maxConcurrentVar?: "OLLAMA_MAX_CONCURRENT";
+  /** Continues a trailing assistant message (mid-stream resume) unless `<NAME>_PREFILL` says otherwise. */
+  prefill?: true;
 }
 
 const table: readonly BuiltinProvider[] = [
@@ -30,6 +32,8 @@ const table: readonly BuiltinProvider[] = [
     headerVars: { "CF-Access-Client-Id": "OLLAMA_ACCESS_CLIENT_ID", "CF-Access-Client-Secret": "OLLAMA_ACCESS_CLIENT_SECRET" },
     // One GPU serves a few generations well; beyond that every user waits (DESIGN.md § The local GPU).
     maxConcurrentVar: "OLLAMA_MAX_CONCURRENT",
+    // Ollama's /api/chat continues a conversation that ends in an assistant message.
+    prefill: true,
   },
   { name: "google", kind: "gemini", urlVar: "GOOGLE_BASE_URL", defaultUrl: "https://generativelanguage.googleapis.com/v1beta", keyVar: "GOOGLE_API_KEY" },
   { name: "groq", kind: "openai", urlVar: "GROQ_BASE_URL", defaultUrl: "https://api.groq.com/openai/v1", keyVar: "GROQ_API_KEY" },
@@ -40,3 +44,8 @@ const table: readonly BuiltinProvider[] = [
 
 /** Built-in providers by name, in the table's order. */
 export const BUILTIN_PROVIDERS: Readonly<Record<string, BuiltinProvider>> = Object.freeze(Object.fromEntries(table.map((p) => [p.name, Object.freeze(p)])));
+
+/** The variable declaring a built-in able to continue a prefill: `GROQ_PREFILL=true`. Never guessed. */
+export function prefillVar(p: BuiltinProvider): string {
+  return `${p.name.toUpperCase()}_PREFILL`;
+}

@@ -21,6 +21,8 @@ export interface ProviderConfig {
   headers: Record<string, string>;
   /** Requests in flight at once across isolates (leases in its Durable Object); unset: unlimited. */
   maxConcurrent?: number;
+  /** Declared able to continue a trailing assistant message (DESIGN.md § Mid-stream resume). */
+  prefill: boolean;
 }
 
 export interface ChatCall {

@@ -13,6 +13,7 @@ import { committedStream } from "./committed-stream";
 import { walkContext, type RequestWalk, type WalkScope } from "./context";
 import { vectorToBase64, walkEmbeddings } from "./embeddings";
 import type { ResolvedChain } from "./resolve";
+import { resumer } from "./resume";
 import { chatSseEncoder, responsesSseEncoder, type StreamEncoder } from "./stream-encoders";
 import { attemptsHeader, walkChat } from "./walk";
 
@@ -51,7 +52,8 @@ async function answerCompletion(scope: WalkScope, chain: ResolvedChain, request:
     ctx.observe.completed(result.completion.usage);
     return { kind: "json", body: front.json(result.completion, walked.entry), headers };
   }
-  const body = committedStream({ committed: result, entry: walked.entry, provider: walked.provider, encoder: front.encoder(walked.entry), ctx });
+  const resume = resumer(chain, request, ctx);
+  const body = committedStream({ committed: result, entry: walked.entry, provider: walked.provider, encoder: front.encoder(walked.entry), ctx, ...(resume ? { resume } : {}) });
   return { kind: "stream", body, headers: { ...SSE_HEADERS, ...headers } };
 }
 

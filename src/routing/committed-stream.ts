@@ -2,19 +2,22 @@
  * The committed stream to the client: the held head first, then chunks as they arrive
  * (pulled one at a time — no buffering), in the wire format of the encoder it is given.
  * A failure after commit ends the stream with the encoder's failure (an error event and
- * no `[DONE]`, or response.failed), so no client mistakes a cut answer for a complete one.
+ * no `[DONE]`, or response.failed), so no client mistakes a cut answer for a complete one —
+ * unless the alias opted in to resume and a later entry continues the answer (resume.ts).
  */
 import type { ChainEntry } from "../config/aliases";
 import { ClientGone } from "../lib/errors";
 import { log } from "../lib/log";
 import { redactSecrets } from "../lib/redact";
-import type { ChatChunk } from "../openai/responses";
-import { describeFailure } from "../providers/failures";
+import type { ApiError } from "../openai/errors";
+import type { ChatChunk, Usage } from "../openai/responses";
+import { describeFailure, type UpstreamFailure } from "../providers/failures";
 import { asUpstreamError } from "../providers/http";
 import type { ProviderConfig } from "../providers/types";
 import type { AttemptResult } from "./attempt";
 import { classifyInterruption } from "./classify";
 import type { RequestWalk } from "./context";
+import { ContinuationRefused, type Resumer, type StreamPart } from "./resume";
 import type { StreamEncoder } from "./stream-encoders";
 
 export interface CommittedStreamOptions {
@@ -25,69 +28,147 @@ export interface CommittedStreamOptions {
   encoder: StreamEncoder;
   /** The request's walk context; disposed when the stream ends, however it ends. */
   ctx: RequestWalk;
+  /** Continues a failed stream on a later entry (an alias with `resume: true`). */
+  resume?: Resumer;
 }
 
-export function committedStream({ committed, entry, provider, encoder, ctx }: CommittedStreamOptions): ReadableStream<Uint8Array> {
-  const model = entry.id;
-  // The upstream's usage is counted even when the client did not ask to see it.
-  let usage: ChatChunk["usage"];
+export function committedStream({ committed, entry, provider, encoder, ctx, resume }: CommittedStreamOptions): ReadableStream<Uint8Array> {
+  let part: StreamPart = { entry, provider, ...committed };
+  // The upstream's usage is counted even when the client did not ask to see it; a resumed
+  // answer's usage is the sum of its parts.
+  let usage: Usage | undefined;
+  let carried: Usage | undefined;
+  /** Set once resumed: the first part's identity and its failure, rendered only if the stream ends on it. */
+  let resumed: { id: string; created: number; original: ApiError } | undefined;
+  let first: { id: string; created: number } | undefined;
+  let cancelled = false;
+  const total = () => sumUsage(carried, usage);
   const finish = () => {
-    committed.close();
+    part.close();
     ctx.dispose();
   };
   const encode = (chunk: ChatChunk): Uint8Array | undefined => {
+    resume?.sent(chunk);
+    first ??= { id: chunk.id, created: chunk.created };
     if (chunk.usage) usage = chunk.usage;
-    return encoder.chunk(chunk);
+    if (!resumed) return encoder.chunk(chunk);
+    // One answer to the client: the continuation keeps the first part's id, its usage is the sum.
+    const out: ChatChunk = { ...chunk, id: resumed.id, created: resumed.created };
+    if (out.usage) out.usage = total();
+    return encoder.chunk(out);
   };
-  const interrupt = (err: unknown): Uint8Array => {
-    const failure = asUpstreamError(err, new AbortController().signal).failure;
-    const detail = redactSecrets(describeFailure(failure), provider);
+  /** Reports `failure` of `during` (breaker, log); its error is what the client sees if the stream ends on it. */
+  const interrupt = (failure: UpstreamFailure, during: StreamPart): { error: ApiError; reason?: "timeout" | "stream-error" } => {
+    const model = during.entry.id;
+    const detail = redactSecrets(describeFailure(failure), during.provider);
     const { reason, error } = classifyInterruption(failure, model, detail);
-    if (reason) {
-      ctx.gate.report(provider.name, { kind: "failure", reason });
-      ctx.observe.interrupted(entry, reason);
-    }
+    if (reason) ctx.gate.report(during.provider.name, { kind: "failure", reason });
     log("warn", "stream.failed_after_commit", { request_id: ctx.requestId, model, failure: detail });
-    return encoder.fail(error);
+    return { error, reason };
+  };
+  /** Sends a part's held chunks; how many went out. */
+  const enqueueHead = (controller: ReadableStreamDefaultController<Uint8Array>, head: readonly ChatChunk[]): number => {
+    let sent = 0;
+    for (const chunk of head) {
+      const bytes = encode(chunk);
+      if (bytes) controller.enqueue(bytes);
+      if (bytes) sent++;
+    }
+    return sent;
+  };
+  /** After a failure: the continuation part (already swapped in), or the event that ends the stream. */
+  const afterFailure = async (err: unknown): Promise<Uint8Array | undefined> => {
+    if (err instanceof ContinuationRefused && resumed) {
+      log("warn", "stream.resume_failed", { request_id: ctx.requestId, model: part.entry.id, error: err.message });
+      // The entry could not continue this answer: not a provider failure, so no breaker report.
+      ctx.observe.interrupted(part.entry, "incapable");
+      return encoder.fail(resumed.original);
+    }
+    const failure = asUpstreamError(err, new AbortController().signal).failure;
+    const failed = part;
+    const { error, reason } = interrupt(failure, failed);
+    const next = !resumed && resume && first ? await resume.continueAfter(failure, failed.entry) : undefined;
+    // The client left while a continuation was sought: nobody is reading any more.
+    const gone = cancelled || ctx.signal.reason instanceof ClientGone;
+    if (next && gone) next.close();
+    if (!next || gone) {
+      if (reason) ctx.observe.interrupted(failed.entry, reason);
+      // A failed continuation reports the original failure, never its own.
+      return encoder.fail(resumed?.original ?? error);
+    }
+    if (reason) ctx.observe.failed(failed.entry, reason);
+    ctx.observe.resumed(failed.entry, next.entry);
+    encoder.continuedBy(next.entry.id);
+    failed.close();
+    resumed = { ...first!, original: error };
+    carried = total();
+    usage = undefined;
+    part = next;
+    return undefined;
   };
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        for (const chunk of committed.head) {
-          const bytes = encode(chunk);
-          if (bytes) controller.enqueue(bytes);
-        }
+        enqueueHead(controller, part.head);
       },
       async pull(controller) {
-        try {
-          while (true) {
-            const r = await committed.rest.next();
-            if (r.done) {
-              controller.enqueue(encoder.end());
+        while (true) {
+          try {
+            while (true) {
+              const r = await part.rest.next();
+              if (r.done) {
+                controller.enqueue(encoder.end());
+                controller.close();
+                finish();
+                ctx.observe.completed(total());
+                return;
+              }
+              const bytes = encode(r.value);
+              if (bytes) {
+                controller.enqueue(bytes);
+                return;
+              }
+            }
+          } catch (err) {
+            // Nobody is reading: not the provider's fault, nothing to report or send.
+            if (ctx.signal.reason instanceof ClientGone || cancelled) {
+              if (!cancelled) controller.close();
+              finish();
+              return;
+            }
+            const end = await afterFailure(err);
+            if (cancelled) return;
+            if (ctx.signal.reason instanceof ClientGone) {
               controller.close();
               finish();
-              ctx.observe.completed(usage);
               return;
             }
-            const bytes = encode(r.value);
-            if (bytes) {
-              controller.enqueue(bytes);
+            if (end) {
+              controller.enqueue(end);
+              controller.close();
+              finish();
               return;
             }
+            if (enqueueHead(controller, part.head) > 0) return;
           }
-        } catch (err) {
-          // Nobody is reading: not the provider's fault, nothing to report or send.
-          if (!(ctx.signal.reason instanceof ClientGone)) controller.enqueue(interrupt(err));
-          controller.close();
-          finish();
         }
       },
       cancel() {
         // The client went away: stop reading and close the upstream at once.
-        void committed.rest.return(undefined).catch(() => {});
+        cancelled = true;
+        void part.rest.return(undefined).catch(() => {});
         finish();
       },
     },
     { highWaterMark: 0 },
   );
+}
+
+function sumUsage(a: Usage | undefined, b: Usage | undefined): Usage | undefined {
+  if (!a || !b) return a ?? b;
+  return {
+    prompt_tokens: a.prompt_tokens + b.prompt_tokens,
+    completion_tokens: a.completion_tokens + b.completion_tokens,
+    total_tokens: a.total_tokens + b.total_tokens,
+  };
 }

@@ -32,4 +32,6 @@ export interface RequestObserver extends WalkObserver {
   completed(usage: Partial<Usage> | null | undefined): void;
   /** A committed stream failed before its end. */
   interrupted(entry: ChainEntry, reason: AttemptReason): void;
+  /** A failed committed stream from `from` goes on with `to`'s continuation (mid-stream resume). */
+  resumed(from: ChainEntry, to: ChainEntry): void;
 }

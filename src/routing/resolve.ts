@@ -8,6 +8,8 @@ export interface ResolvedChain {
   /** A direct `provider/model` (or bare model) call: a chain of one, no fallback. */
   direct: boolean;
   sameVectorSpace: boolean;
+  /** The alias opted in to mid-stream resume (never for a direct call: nothing to resume on). */
+  resume: boolean;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface ResolvedChain {
 export function resolveChain(model: string | undefined, config: RouterConfig, defaultProvider: string, knownProviders: ReadonlySet<string>): ResolvedChain {
   const name = model?.trim() || config.defaultAlias;
   const alias = config.aliases.get(name);
-  if (alias) return { alias: alias.name, entries: alias.chain, direct: false, sameVectorSpace: alias.sameVectorSpace };
+  if (alias) return { alias: alias.name, entries: alias.chain, direct: false, sameVectorSpace: alias.sameVectorSpace, resume: alias.resume };
   if (name.startsWith("mana/")) {
     throw new ApiError(404, `Unknown alias '${name}'. Known aliases: ${[...config.aliases.keys()].join(", ")}`, {
       type: "invalid_request_error",
@@ -26,7 +28,7 @@ export function resolveChain(model: string | undefined, config: RouterConfig, de
     });
   }
   const entry = parseChainEntry(name);
-  if (entry && knownProviders.has(entry.provider)) return { entries: [entry], direct: true, sameVectorSpace: false };
+  if (entry && knownProviders.has(entry.provider)) return { entries: [entry], direct: true, sameVectorSpace: false, resume: false };
   // A bare model name (or one whose prefix is not a provider, e.g. "meta-llama/…") goes to the default provider.
-  return { entries: [{ provider: defaultProvider, model: name, id: `${defaultProvider}/${name}` }], direct: true, sameVectorSpace: false };
+  return { entries: [{ provider: defaultProvider, model: name, id: `${defaultProvider}/${name}` }], direct: true, sameVectorSpace: false, resume: false };
 }

@@ -17,10 +17,13 @@ export interface StreamEncoder {
   end(): Uint8Array;
   /** The stream failed after commit: the last bytes the client gets. */
   fail(error: ApiError): Uint8Array;
+  /** A later entry continues the answer (mid-stream resume): name it from now on. */
+  continuedBy(model: string): void;
 }
 
 /** Chat completion chunks, each naming the entry that answers; usage only when asked for. */
-export function chatSseEncoder(model: string, includeUsage: boolean): StreamEncoder {
+export function chatSseEncoder(answeredBy: string, includeUsage: boolean): StreamEncoder {
+  let model = answeredBy;
   return {
     chunk(chunk) {
       const out: ChatChunk = { ...chunk, model };
@@ -32,6 +35,9 @@ export function chatSseEncoder(model: string, includeUsage: boolean): StreamEnco
     },
     end: () => SSE_DONE,
     fail: (error) => sseData(errorEvent(error)),
+    continuedBy(next) {
+      model = next;
+    },
   };
 }
 
@@ -41,6 +47,7 @@ export function responsesSseEncoder(encoder: ResponsesStreamEncoder): StreamEnco
     chunk: (chunk) => frame(encoder.push(chunk)),
     end: () => frame(encoder.finish()) ?? new Uint8Array(),
     fail: (error) => frame(encoder.fail({ code: error.code, message: error.message })) ?? new Uint8Array(),
+    continuedBy: (model) => encoder.answeredBy(model),
   };
 }
 

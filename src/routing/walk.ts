@@ -152,9 +152,16 @@ export async function walkChain<T>(ctx: WalkContext, chain: ResolvedChain, steps
   throw exhausted(ctx, chain, attempts);
 }
 
-export async function walkChat(ctx: WalkContext, chain: ResolvedChain, request: ChatRequest, mode: "stream" | "aggregate"): Promise<Walked<AttemptResult>> {
+/** `incapable` adds a request-wide reason an entry cannot serve (a resume's prefill). */
+export async function walkChat(
+  ctx: WalkContext,
+  chain: ResolvedChain,
+  request: ChatRequest,
+  mode: "stream" | "aggregate",
+  incapable?: (entry: ChainEntry) => string | undefined,
+): Promise<Walked<AttemptResult>> {
   return walkChain(ctx, chain, {
-    capable: (adapter, entry) => adapter.incapable(request, entry.model),
+    capable: (adapter, entry) => incapable?.(entry) ?? adapter.incapable(request, entry.model),
     call: (candidate) =>
       attemptChat(
         {

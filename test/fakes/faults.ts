@@ -22,8 +22,15 @@
  *   content-policy           400 content_policy_violation
  *   bad-request              400 invalid_request_error
  *   unknown-model            404 model_not_found
- *   tools                    answer with a tool call whose arguments arrive in fragments
+ *   tools[:cut|:after:<n>]   answer with a tool call whose arguments arrive in fragments (cut: end
+ *                            halfway; after:<n>: n content tokens before the call)
  *   empty                    a finish with no content at all
+ *   no-prefill               400 to a conversation that ends in an assistant message (a prefill)
+ *
+ * The answer is `answerTokens` unless the last user message is `words:<n>`: then it is the
+ * n tokens "w1", " w2" … " w<n>", whichever provider answers, so one model can finish what
+ * another began. A conversation ending in an assistant message (a prefill) is continued as
+ * Ollama does: only what follows the prefill in the planned answer is sent.
  */
 export interface Fault {
   name: string;
@@ -44,6 +51,37 @@ export function parseFault(model: string): Fault {
 /** The words every fake streams, so tests can predict content exactly. */
 export function answerTokens(provider: string, model: string): string[] {
   return ["Hello", " from", ` ${provider}`, ` ${model}`, "."];
+}
+
+interface FakeMessage {
+  role?: string;
+  content?: unknown;
+}
+
+/** What the fake model plans to say for this conversation (see above), before any prefill. */
+export function plannedTokens(provider: string, model: string, messages: readonly FakeMessage[] | undefined): string[] {
+  const lastUser = messages?.findLast((m) => m.role === "user")?.content;
+  const words = typeof lastUser === "string" ? /^words:(\d+)$/.exec(lastUser) : null;
+  if (words) return Array.from({ length: Number(words[1]) }, (_, i) => (i === 0 ? "w1" : ` w${i + 1}`));
+  return answerTokens(provider, model);
+}
+
+/** The prefill a conversation ends with (a trailing assistant message's text), if any. */
+export function prefillOf(messages: readonly FakeMessage[] | undefined): string | undefined {
+  const last = messages?.at(-1);
+  return last?.role === "assistant" && typeof last.content === "string" ? last.content : undefined;
+}
+
+/** The planned tokens that follow `prefill` (all of them when it is not a prefix of the answer). */
+export function afterPrefill(tokens: string[], prefill: string | undefined): string[] {
+  if (prefill === undefined || !tokens.join("").startsWith(prefill)) return tokens;
+  let at = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const end = at + tokens[i]!.length;
+    if (end > prefill.length) return [tokens[i]!.slice(prefill.length - at), ...tokens.slice(i + 1)];
+    at = end;
+  }
+  return [];
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

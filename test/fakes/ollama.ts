@@ -48,7 +48,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { answerTokens, fakeVector, parseFault, sleep, type Fault } from "./faults";
+import { afterPrefill, fakeVector, parseFault, plannedTokens, prefillOf, sleep, type Fault } from "./faults";
 import { transportFault, sendJson, startFake, untilClosed, type FakeContext, type FakeServer } from "./server";
 
 export const ACCESS_ID = "fake-access-id.access";
@@ -266,7 +266,7 @@ function plan(body: ChatBody, model: string, f: Fault): { tokens: string[]; tool
     const parts = [json.slice(0, 3), json.slice(3, 12), json.slice(12)];
     return { tokens: f.name === "fenced" ? ["```", "json", "\n", ...parts, "\n", "```"] : parts };
   }
-  return { tokens: answerTokens("ollama", model) };
+  return { tokens: afterPrefill(plannedTokens("ollama", model, body.messages), prefillOf(body.messages)) };
 }
 
 function line(model: string, message: Record<string, unknown>, extra: Record<string, unknown> = {}): string {

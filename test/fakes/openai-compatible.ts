@@ -5,7 +5,7 @@
  * comments. Each provider expects the key `sk-<provider>-fake-secret`.
  */
 
-import { answerTokens, fakeVector, parseFault, sleep } from "./faults";
+import { afterPrefill, fakeVector, parseFault, plannedTokens, prefillOf, sleep } from "./faults";
 import { transportFault, sendJson, startFake, untilClosed, type FakeContext, type FakeServer } from "./server";
 
 /** The key each provider expects (the demo passes it to the Worker). */
@@ -95,8 +95,15 @@ async function chat(ctx: FakeContext, provider: string, model: string): Promise<
   const stream = (body as { stream?: boolean }).stream === true;
   const id = `chatcmpl-fake-${Math.random().toString(36).slice(2, 10)}`;
   const base = { id, object: "chat.completion.chunk", created: 1700000000, model };
-  const tokens = f.name === "empty" ? [] : answerTokens(provider, model);
-  const usage = { prompt_tokens: 11, completion_tokens: tokens.length, total_tokens: 11 + tokens.length };
+  const messages = (body as { messages?: Array<{ role?: string; content?: unknown }> }).messages;
+  const prefill = prefillOf(messages);
+  if (f.name === "no-prefill" && prefill !== undefined) {
+    return sendJson(res, 400, errorBody("The last message must be from the user: assistant prefill is not supported by this model.", "invalid_request_error", "invalid_value", "messages"));
+  }
+  const tokens = f.name === "empty" ? [] : afterPrefill(plannedTokens(provider, model, messages), prefill);
+  // A prefill is input: it counts towards the prompt, as upstreams bill it.
+  const prompt = 11 + (prefill === undefined ? 0 : plannedTokens(provider, model, messages).length - tokens.length);
+  const usage = { prompt_tokens: prompt, completion_tokens: tokens.length, total_tokens: prompt + tokens.length };
 
   if (!stream) {
     // The router always streams upstream; a non-streaming call here is a bug worth seeing.
@@ -112,9 +119,15 @@ async function chat(ctx: FakeContext, provider: string, model: string): Promise<
   if (f.name === "slow-first") await sleep(Number(f.args[0] ?? 0));
 
   if (f.name === "tools") {
+    // `tools:after:<n>`: n content tokens first, then the call.
+    if (f.args[0] === "after") for (const token of tokens.slice(0, Number(f.args[1] ?? 1))) delta({ content: token });
     const fragments = ['{"city":', ' "Par', 'is", "unit"', ': "c"}'];
     delta({ tool_calls: [{ index: 0, id: "call_fake_1", type: "function", function: { name: "get_weather", arguments: "" } }] });
-    for (const a of fragments) delta({ tool_calls: [{ index: 0, function: { arguments: a } }] });
+    for (const [i, a] of fragments.entries()) {
+      // `tools:cut`: the connection ends halfway through the arguments.
+      if (f.args[0] === "cut" && i === 2) return void res.end();
+      delta({ tool_calls: [{ index: 0, function: { arguments: a } }] });
+    }
     delta({}, "tool_calls");
     if (includeUsage) send({ ...base, choices: [], usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 } });
     send("[DONE]");

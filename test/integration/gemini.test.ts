@@ -402,6 +402,7 @@ describe("embeddings, models and probe", () => {
     apiKey: KEY,
     configured: true,
     headers: {},
+    prefill: false,
     ...overrides,
   });
 

@@ -353,7 +353,7 @@ describe("reaching a tunnelled GPU", () => {
 });
 
 describe("embeddings, models and probe", () => {
-  const provider = (baseUrl: string, over: Partial<ProviderConfig> = {}): ProviderConfig => ({ name: "ollama", kind: "ollama", baseUrl, configured: true, headers: {}, ...over });
+  const provider = (baseUrl: string, over: Partial<ProviderConfig> = {}): ProviderConfig => ({ name: "ollama", kind: "ollama", baseUrl, configured: true, headers: {}, prefill: true, ...over });
 
   it("embeds a batch through /api/embed with Ollama's token count", async () => {
     const t = tag();

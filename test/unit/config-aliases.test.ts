@@ -29,6 +29,7 @@ describe("parseAliasesYaml: valid input", () => {
     expect(Object.isFrozen(alias.chain)).toBe(true);
     expect(alias.description).toBe("Fast");
     expect(alias.sameVectorSpace).toBe(false);
+    expect(alias.resume).toBe(false);
     expect(alias.chain).toEqual([
       { provider: "ollama", model: "qwen2.5:7b", id: "ollama/qwen2.5:7b" },
       { provider: "openrouter", model: "anthropic/claude-3-haiku", id: "openrouter/anthropic/claude-3-haiku" },
@@ -60,8 +61,8 @@ describe("parseAliasesYaml: valid input", () => {
     );
     expect(config.aliases.get("mana/local")!.chain[0]).toEqual({ provider: "lmstudio", model: "qwen3-8b", id: "lmstudio/qwen3-8b" });
     // The trailing slash is dropped so paths can be appended; Ollama needs no key.
-    expect(config.providers.get("lmstudio")).toEqual({ name: "lmstudio", kind: "openai", baseUrl: "http://127.0.0.1:1234/v1", apiKeyEnv: "LMSTUDIO_API_KEY" });
-    expect(config.providers.get("gpu2")).toEqual({ name: "gpu2", kind: "ollama", baseUrl: "http://10.0.0.2:11434", apiKeyEnv: undefined });
+    expect(config.providers.get("lmstudio")).toEqual({ name: "lmstudio", kind: "openai", baseUrl: "http://127.0.0.1:1234/v1", apiKeyEnv: "LMSTUDIO_API_KEY", prefill: false });
+    expect(config.providers.get("gpu2")).toEqual({ name: "gpu2", kind: "ollama", baseUrl: "http://10.0.0.2:11434", apiKeyEnv: undefined, prefill: false });
   });
 
   it("reads same_vector_space", () => {
@@ -76,6 +77,25 @@ describe("parseAliasesYaml: valid input", () => {
       ),
     );
     expect(config.aliases.get("mana/embed")!.sameVectorSpace).toBe(true);
+  });
+
+  it("reads resume on an alias and prefill on a declared provider (both false unless declared)", () => {
+    const config = parseAliasesYaml(
+      yaml(
+        "aliases:",
+        "  mana/long:",
+        "    description: Long",
+        "    chain: [ollama/gemma3:12b, lab/big]",
+        "    resume: true",
+        "default: mana/long",
+        "providers:",
+        '  lab: {kind: openai, base_url: "https://lab.example/v1", api_key_env: LAB_KEY, prefill: true}',
+        '  other: {kind: openai, base_url: "https://other.example/v1", api_key_env: OTHER_KEY}',
+      ),
+    );
+    expect(config.aliases.get("mana/long")!.resume).toBe(true);
+    expect(config.providers.get("lab")!.prefill).toBe(true);
+    expect(config.providers.get("other")!.prefill).toBe(false);
   });
 });
 
@@ -302,6 +322,25 @@ describe("parseAliasesYaml: every rule names where it broke", () => {
     expect(msg).toContain('alias "mana/embed"');
     expect(msg).toContain("line 5");
     expect(msg).toMatch(/same_vector_space must be true or false/);
+  });
+
+  it("resume and prefill must be booleans", () => {
+    const alias = configError(yaml("aliases:", "  mana/t:", "    description: T", "    chain: [ollama/a]", "    resume: sometimes", "default: mana/t"));
+    expect(alias).toContain('alias "mana/t"');
+    expect(alias).toContain("line 5");
+    expect(alias).toMatch(/resume must be true or false/);
+    const provider = configError(
+      yaml(
+        "aliases:",
+        "  mana/t:",
+        "    description: T",
+        "    chain: [lab/a]",
+        "default: mana/t",
+        "providers:",
+        '  lab: {kind: openai, base_url: "https://lab.example/v1", api_key_env: LAB_KEY, prefill: 1}',
+      ),
+    );
+    expect(provider).toMatch(/prefill must be true or false/);
   });
 });
 

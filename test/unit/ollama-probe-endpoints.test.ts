@@ -9,6 +9,7 @@ const provider = (over: Partial<ProviderConfig> = {}): ProviderConfig => ({
   baseUrl: "https://gpu.example.com",
   configured: true,
   headers: {},
+  prefill: true,
   ...over,
 });
 

@@ -45,6 +45,7 @@ describe("resolveChain: aliases", () => {
       alias: "mana/fast",
       direct: false,
       sameVectorSpace: false,
+      resume: false,
       entries: [
         { provider: "ollama", model: "qwen2.5:7b", id: "ollama/qwen2.5:7b" },
         { provider: "groq", model: "llama-3.1-8b-instant", id: "groq/llama-3.1-8b-instant" },
@@ -88,6 +89,7 @@ describe("resolveChain: direct calls", () => {
     expect(r).toEqual({
       direct: true,
       sameVectorSpace: false,
+      resume: false,
       entries: [{ provider: "groq", model: "llama-3.3-70b-versatile", id: "groq/llama-3.3-70b-versatile" }],
     });
     expect(r.alias).toBeUndefined();
@@ -109,6 +111,7 @@ describe("resolveChain: direct calls", () => {
     expect(r).toEqual({
       direct: true,
       sameVectorSpace: false,
+      resume: false,
       entries: [{ provider: "ollama", model: "qwen2.5:7b", id: "ollama/qwen2.5:7b" }],
     });
   });

@@ -203,6 +203,7 @@ describe("loadProviders", () => {
       apiKey: undefined,
       configured: false,
       headers: {},
+      prefill: false,
     });
     expect(without.get("gem")).toMatchObject({ kind: "gemini", configured: false });
     // An Ollama-kind endpoint needs no key.
@@ -212,5 +213,13 @@ describe("loadProviders", () => {
     expect(withKeys.get("lmstudio")).toMatchObject({ apiKey: "lm", configured: true });
     expect(withKeys.get("gem")).toMatchObject({ apiKey: "gm", configured: true });
     expect(withKeys.size).toBe(9);
+  });
+
+  it("declares prefill capability, never guesses it: built-in Ollama yes, the others only with <NAME>_PREFILL=true", () => {
+    const prefill = (env: Record<string, string>) => Object.fromEntries([...loadProviders(env, NO_EXTRAS)].filter(([, p]) => p.prefill).map(([name]) => [name, true]));
+    expect(prefill({})).toEqual({ ollama: true });
+    expect(prefill({ GROQ_PREFILL: "true", OPENAI_PREFILL: "false", OLLAMA_PREFILL: "FALSE" })).toEqual({ groq: true });
+    const err = thrown(() => loadProviders({ GROQ_PREFILL: "yes" }, NO_EXTRAS));
+    expect(err.message).toBe('GROQ_PREFILL="yes" must be true or false');
   });
 });

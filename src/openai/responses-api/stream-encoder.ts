@@ -46,7 +46,12 @@ export class ResponsesStreamEncoder {
   private finishReason: FinishReason | null = null;
   private usage: Usage | undefined;
 
-  constructor(private readonly meta: ResponseMeta) {}
+  constructor(private meta: ResponseMeta) {}
+
+  /** A later entry continues the answer (mid-stream resume): the terminal event names it. */
+  answeredBy(model: string): void {
+    this.meta = { ...this.meta, model };
+  }
 
   push(chunk: ChatChunk): Event[] {
     if (this.ended) return [];
