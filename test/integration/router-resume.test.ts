@@ -1,13 +1,14 @@
 /**
  * Mid-stream resume (DESIGN.md § Mid-stream resume): an alias with `resume: true` finishes a
  * committed stream that was cut, stalled or failed, on a later entry declared able to continue
- * a prefill — through the Worker, against the loopback fakes. The prompt `words:<n>` makes every
+ * a prefill — chat and Responses streams alike — through the Worker, against the loopback fakes. The prompt `words:<n>` makes every
  * fake plan the same answer "w1 w2 … w<n>", so one model can finish what another began.
  */
 import { describe, expect, inject, it, vi } from "vitest";
 import { callWith, fakeLog, postWith, sseEvents, tag } from "../helpers/http";
 import { captureLogs } from "../helpers/logs";
 import { parseExposition, sampleValue } from "../helpers/prometheus";
+import { outputText, terminal, wireEvents } from "../helpers/responses-wire";
 
 const WORDS = 60;
 const planned = (n: number) => Array.from({ length: n }, (_, i) => (i === 0 ? "w1" : ` w${i + 1}`));
@@ -235,6 +236,40 @@ describe("a continuation that is not plain text, later on", () => {
       expect(health.providers[`first-${t}`]).toMatchObject({ consecutive_failures: 1 });
       expect(health.providers[`cont-${t}`]).toMatchObject({ consecutive_failures: 0 });
     });
+  });
+});
+
+describe("the Responses stream resumes the same way", () => {
+  const respond = (t: string, chain: string[]) => postWith(vars(t, chain), "/v1/responses", { model: "mana/t", input: `words:${WORDS}`, stream: true });
+  const deltas = (events: Awaited<ReturnType<typeof wireEvents>>) => events.flatMap((e) => (e.data.type === "response.output_text.delta" ? [e.data.delta] : []));
+
+  it("finishes a cut stream on a prefill-capable fallback: one message, every token once, response.completed naming the finisher, summed usage", async () => {
+    const t = tag();
+    const primary = `first-${t}/cut:40@${t}`;
+    const fallback = `cont-${t}/ok@${t}`;
+    const events = await wireEvents(await respond(t, [primary, fallback]));
+    expect(deltas(events)).toEqual(planned(WORDS));
+    const { type, response } = terminal(events);
+    expect(type).toBe("response.completed");
+    expect(response.model).toBe(fallback);
+    expect(response.output).toHaveLength(1);
+    expect(outputText(response)).toBe(planned(WORDS).join(""));
+    expect(response.usage).toMatchObject({ input_tokens: 51, output_tokens: 20, total_tokens: 71 });
+    expect(events.map((e) => e.data.sequence_number)).toEqual(events.map((_, i) => i));
+    expect(events.filter((e) => e.data.type === "response.created")).toHaveLength(1);
+    expect((await received(`ok@${t}`))?.at(-1)).toEqual({ role: "assistant", content: planned(40).join("") });
+  });
+
+  it("ends with response.failed carrying the original error when the fallback rejects the prefill", async () => {
+    const t = tag();
+    const primary = `first-${t}/cut:40@${t}`;
+    const events = await wireEvents(await respond(t, [primary, `cont-${t}/no-prefill@${t}`]));
+    expect(deltas(events)).toEqual(planned(40));
+    const { type, response } = terminal(events);
+    expect(type).toBe("response.failed");
+    expect(response.error?.message).toContain(primary);
+    expect(response.error?.message).not.toContain("prefill");
+    expect(events.filter((e) => e.data.type === "response.completed")).toEqual([]);
   });
 });
 

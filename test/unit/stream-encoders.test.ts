@@ -33,6 +33,13 @@ describe("chatSseEncoder", () => {
     expect(blocks(decode(chatSseEncoder("groq/x", true).chunk(usageChunk(USAGE))))[0]![1]).toMatchObject({ usage: USAGE, choices: [] });
   });
 
+  it("names the entry that continues a resumed answer from then on", () => {
+    const enc = chatSseEncoder("groq/x", false);
+    expect(blocks(decode(enc.chunk(text("Hi"))))[0]![1]).toMatchObject({ model: "groq/x" });
+    enc.continuedBy("ollama/y");
+    expect(blocks(decode(enc.chunk(text(" there"))))[0]![1]).toMatchObject({ model: "ollama/y" });
+  });
+
   it("fails with one error event in the OpenAI envelope, and no [DONE]", () => {
     const raw = decode(chatSseEncoder("groq/x", false).fail(INTERRUPTED));
     expect(blocks(raw)).toEqual([[undefined, { error: { message: INTERRUPTED.message, type: "upstream_error", code: "upstream_stream_error", param: null } }]]);
@@ -64,6 +71,17 @@ describe("responsesSseEncoder", () => {
     enc.chunk(usageChunk(USAGE));
     const end = blocks(decode(enc.end()));
     expect(end.at(-1)).toEqual(["response.completed", expect.objectContaining({ response: expect.objectContaining({ status: "completed", usage: expect.objectContaining({ total_tokens: 5 }) }) })]);
+  });
+
+  it("a resumed answer stays one message, and response.completed names the entry that finished it", () => {
+    const enc = responsesSseEncoder(new ResponsesStreamEncoder(META));
+    enc.chunk(text("Hi"));
+    enc.continuedBy("groq/finisher");
+    enc.chunk(text(" there"));
+    enc.chunk(chunk({}, "stop"));
+    const [name, data] = blocks(decode(enc.end())).at(-1)!;
+    expect(name).toBe("response.completed");
+    expect(data).toMatchObject({ response: { model: "groq/finisher", output: [{ type: "message", content: [{ text: "Hi there" }] }] } });
   });
 
   it("fails with response.failed carrying the router's error, and nothing after it", () => {
