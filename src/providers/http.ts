@@ -1,38 +1,88 @@
 /**
- * The one place adapters call `fetch`, and the helpers every adapter shares: network
- * failures become typed UpstreamErrors, stream reads keep that vocabulary, probes answer
- * in the sweep's words.
+ * The one place adapters call `fetch`, and the helpers every adapter shares. Only the
+ * network is classified as the network: the fetch itself and reads of its body (a
+ * rejection there is `connect`, or the router's own abort reason). Whatever else throws
+ * — a converter, a serialiser — is the router's own bug, never an upstream failure.
  */
+import { findTooDeep } from "../openai/json-depth";
+import { FrameTooLong } from "../streaming/decode";
 import { UpstreamError, type UpstreamFailure } from "./failures";
 import type { ProbeResult } from "./types";
 
+/**
+ * The deepest upstream JSON read (the payload itself is level 1). A chunk, an embeddings
+ * answer or a tool call's arguments nest a handful of levels; 64 is what the request side
+ * allows (openai/limits.ts), and keeps every recursion after parsing shallow.
+ */
+export const MAX_UPSTREAM_JSON_DEPTH = 64;
+
+/**
+ * `fetch`, with its rejection and every later read of the answer's body typed as network
+ * failures. The body is re-wrapped here so no adapter has to remember to.
+ */
 export async function upstreamFetch(url: string, init: RequestInit & { signal: AbortSignal }): Promise<Response> {
+  let res: Response;
   try {
-    return await fetch(url, init);
+    res = await fetch(url, init);
   } catch (err) {
-    throw asUpstreamError(err, init.signal);
+    throw networkFailure(err, init.signal);
   }
+  if (!res.body) return res;
+  return new Response(networkBody(res.body, init.signal), { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
-/** Maps anything thrown while talking to an upstream onto the failure vocabulary. */
-export function asUpstreamError(err: unknown, signal: AbortSignal): UpstreamError {
+/** A body whose read failures (reset, abort) reject with the typed failure; nothing else is wrapped. */
+function networkBody(body: ReadableStream<Uint8Array>, signal: AbortSignal): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let r: ReadableStreamReadResult<Uint8Array>;
+        try {
+          r = await reader.read();
+        } catch (err) {
+          throw networkFailure(err, signal);
+        }
+        if (r.done) controller.close();
+        else controller.enqueue(r.value);
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** A rejection from the network (fetch, a body read) in the failure vocabulary. */
+function networkFailure(err: unknown, signal: AbortSignal): UpstreamError {
   if (err instanceof UpstreamError) return err;
   // The router aborts with a typed reason (timeout, client gone); prefer it over the fetch error.
-  if (signal.aborted && signal.reason instanceof UpstreamError) return signal.reason;
-  if (signal.aborted) return new UpstreamError({ kind: "timeout", phase: "total" });
+  const aborted = abortFailure(signal);
+  if (aborted) return aborted;
   const message = err instanceof Error ? err.message : String(err);
   const reset = /reset|lost|closed|disconnect|EPIPE|terminated/i.test(message);
   // workerd reports a refused connection and a reset alike ("Network connection lost").
   return new UpstreamError({ kind: "connect", reset, message: reset ? "connection refused or lost" : "connection failed" });
 }
 
-/** A read failing mid-stream (abort, reset) surfaces as the typed failure, never a bare Error. */
-export async function* guardStream<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
-  try {
-    yield* source;
-  } catch (err) {
-    throw asUpstreamError(err, signal);
-  }
+/** An aborted signal's typed reason (a bare abort counts as the total budget spent), or undefined. */
+export function abortFailure(signal: AbortSignal): UpstreamError | undefined {
+  if (!signal.aborted) return undefined;
+  return signal.reason instanceof UpstreamError ? signal.reason : new UpstreamError({ kind: "timeout", phase: "total" });
+}
+
+/**
+ * What a thrown value means to the chain walk: the typed upstream failure it is, or
+ * undefined — the router's own bug (500 internal_error, no breaker charged). An upstream
+ * frame over the decoder's bound is the upstream's fault: `malformed`.
+ */
+export function upstreamFailureOf(err: unknown, signal: AbortSignal): UpstreamError | undefined {
+  if (err instanceof UpstreamError) return err;
+  if (err instanceof FrameTooLong) return new UpstreamError({ kind: "malformed", message: err.message });
+  // Our own abort settles pending reads with whatever the runtime throws: the reason is what happened.
+  if (signal.aborted && signal.reason instanceof UpstreamError) return signal.reason;
+  return undefined;
 }
 
 /** Reads an error body defensively (bounded, never throws). */
@@ -45,7 +95,26 @@ export async function readErrorBody(res: Response, limit = 16_384): Promise<stri
   }
 }
 
+/** Upstream JSON text (an error body, say), parsed; undefined when it is not JSON or nests deeper than MAX_UPSTREAM_JSON_DEPTH. */
 export function safeJson(text: string): unknown {
+  // The linear scan first: nothing after parsing (schemas, stringify) then recurses deeply.
+  if (findTooDeep(text, MAX_UPSTREAM_JSON_DEPTH)) return undefined;
+  return parseOrUndefined(text);
+}
+
+/**
+ * An answer's JSON (a stream event, an embeddings body): undefined when it is not JSON,
+ * which callers skip or refuse; nesting past MAX_UPSTREAM_JSON_DEPTH refuses the whole
+ * answer as `malformed` — no real answer nests so, and skipping it would hide the cut.
+ */
+export function payloadJson(text: string): unknown {
+  if (findTooDeep(text, MAX_UPSTREAM_JSON_DEPTH)) {
+    throw new UpstreamError({ kind: "malformed", message: `upstream JSON nests deeper than ${MAX_UPSTREAM_JSON_DEPTH} levels (${text.length} chars)` });
+  }
+  return parseOrUndefined(text);
+}
+
+function parseOrUndefined(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -69,7 +138,7 @@ export async function probeSafely(signal: AbortSignal, run: () => Promise<ProbeR
   try {
     return await run();
   } catch (err) {
-    const failed = asUpstreamError(err, signal);
+    const failed = networkFailure(err, signal);
     if (signal.aborted) throw failed;
     return { alive: false, error: probeFailureText(failed.failure) };
   }

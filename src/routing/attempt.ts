@@ -7,7 +7,7 @@ import type { ChainEntry } from "../config/aliases";
 import type { ChatRequest } from "../openai/schemas";
 import { completionId, type ChatChunk, type ChatCompletion } from "../openai/responses";
 import { UpstreamError } from "../providers/failures";
-import { asUpstreamError } from "../providers/http";
+import { abortFailure, upstreamFailureOf } from "../providers/http";
 import type { ProviderAdapter, ProviderConfig } from "../providers/types";
 import { CompletionAggregator } from "./aggregate";
 import type { Clock } from "../lib/clock";
@@ -54,7 +54,8 @@ export async function attemptChat(input: AttemptInput, mode: "stream" | "aggrega
     if (!ac.signal.aborted) ac.abort(reason);
   };
   const onParentAbort = () => abort(input.parent.reason);
-  if (input.parent.aborted) throw asUpstreamError(input.parent.reason, input.parent);
+  const aborted = abortFailure(input.parent);
+  if (aborted) throw aborted;
   input.parent.addEventListener("abort", onParentAbort);
   const close = () => {
     watchdog.stop();
@@ -97,7 +98,8 @@ export async function attemptChat(input: AttemptInput, mode: "stream" | "aggrega
     }
     return { kind: "committed", head, rest: guarded, close };
   } catch (err) {
-    const failure = asUpstreamError(err, ac.signal);
+    // A typed failure, or our own bug rethrown as it is (the walk tells them apart).
+    const failure = upstreamFailureOf(err, ac.signal) ?? err;
     close();
     throw failure;
   }

@@ -6,13 +6,13 @@
  * unless the alias opted in to resume and a later entry continues the answer (resume.ts).
  */
 import type { ChainEntry } from "../config/aliases";
-import { ClientGone } from "../lib/errors";
+import { asRouterError, ClientGone } from "../lib/errors";
 import { log } from "../lib/log";
 import { redactSecrets } from "../lib/redact";
-import type { ApiError } from "../openai/errors";
+import { ApiError } from "../openai/errors";
 import type { ChatChunk, Usage } from "../openai/responses";
 import { describeFailure, type UpstreamFailure } from "../providers/failures";
-import { asUpstreamError } from "../providers/http";
+import { upstreamFailureOf } from "../providers/http";
 import type { ProviderConfig } from "../providers/types";
 import type { AttemptResult } from "./attempt";
 import { classifyInterruption } from "./classify";
@@ -76,6 +76,12 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
     }
     return sent;
   };
+  const internalError = (err: unknown): Uint8Array => {
+    const ours = asRouterError(err);
+    log("error", "stream.internal_error", { request_id: ctx.requestId, model: part.entry.id, ...ours.logLine()?.fields });
+    const v = ours.view(ctx.requestId);
+    return encoder.fail(new ApiError(v.status, v.message, { type: v.type, code: v.code }));
+  };
   /** After a failure: the continuation part (already swapped in), or the event that ends the stream. */
   const afterFailure = async (err: unknown): Promise<Uint8Array | undefined> => {
     if (err instanceof ContinuationRefused && resumed) {
@@ -84,7 +90,10 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
       ctx.observe.interrupted(part.entry, "incapable");
       return encoder.fail(resumed.original);
     }
-    const failure = asUpstreamError(err, new AbortController().signal).failure;
+    const upstream = upstreamFailureOf(err, ctx.signal);
+    // Our own bug (an encoder, a converter): an internal_error event, the stack in the log, no breaker charged, no resume.
+    if (!upstream) return internalError(err);
+    const failure = upstream.failure;
     const failed = part;
     const { error, reason } = interrupt(failure, failed);
     const next = !resumed && resume && first ? await resume.continueAfter(failure, failed.entry) : undefined;
@@ -109,7 +118,14 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        enqueueHead(controller, part.head);
+        // The held head is encoded here, inside the same handling as every later chunk.
+        try {
+          enqueueHead(controller, part.head);
+        } catch (err) {
+          controller.enqueue(internalError(err));
+          controller.close();
+          finish();
+        }
       },
       async pull(controller) {
         while (true) {

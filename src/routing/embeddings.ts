@@ -41,6 +41,8 @@ export async function walkEmbeddings(ctx: WalkContext, chain: ResolvedChain, req
           throw err;
         }
         if (r.vectors.length !== inputs.length) throw new UpstreamError({ kind: "malformed", message: `expected ${inputs.length} vectors, got ${r.vectors.length}` });
+        const problem = vectorProblem(r.vectors);
+        if (problem) throw new UpstreamError({ kind: "malformed", message: `embeddings answer refused: ${problem}` });
         return r;
       } finally {
         watchdog.stop();
@@ -48,6 +50,22 @@ export async function walkEmbeddings(ctx: WalkContext, chain: ResolvedChain, req
       }
     },
   });
+}
+
+/**
+ * Whatever an adapter's schema let through, one answer is one vector space: every vector
+ * non-empty, all of one length, every value a finite number (JSON's 1e309 parses as
+ * Infinity). Anything else would reach a client as a 200 it cannot use.
+ */
+function vectorProblem(vectors: readonly unknown[]): string | undefined {
+  const first = vectors[0];
+  const dims = Array.isArray(first) ? first.length : 0;
+  for (const [i, v] of vectors.entries()) {
+    if (!Array.isArray(v) || v.length === 0) return `vector ${i} is empty or not a list`;
+    if (v.length !== dims) return `vector ${i} has ${v.length} dimensions, vector 0 has ${dims}`;
+    if (!v.every((x) => typeof x === "number" && Number.isFinite(x))) return `vector ${i} holds a value that is not a finite number`;
+  }
+  return undefined;
 }
 
 /** `encoding_format: "base64"`: little-endian float32, as OpenAI sends it. */

@@ -11,7 +11,7 @@ import type { Clock } from "../lib/clock";
 import { ApiError, type Attempt } from "../openai/errors";
 import type { ChatRequest } from "../openai/schemas";
 import { describeFailure, UpstreamError, type UpstreamFailure } from "../providers/failures";
-import { asUpstreamError } from "../providers/http";
+import { upstreamFailureOf } from "../providers/http";
 import { adapterFor } from "../providers/registry";
 import type { ProviderAdapter, ProviderConfig } from "../providers/types";
 import { log } from "../lib/log";
@@ -123,7 +123,10 @@ export async function walkChain<T>(ctx: WalkContext, chain: ResolvedChain, steps
           return { value, entry, provider: candidate.provider, attempts };
         } catch (err) {
           if (ctx.signal.aborted && !(ctx.signal.reason instanceof UpstreamError)) throw ctx.signal.reason;
-          const failure = redactFailure(asUpstreamError(err, ctx.signal).failure, candidate.provider);
+          const upstream = upstreamFailureOf(err, ctx.signal);
+          // Not an upstream failure: our own bug. 500 internal_error, logged with its stack; no breaker hears it.
+          if (!upstream) throw err;
+          const failure = redactFailure(upstream.failure, candidate.provider);
           const decision = classifyFailure(failure, candidate.provider.name);
           log("warn", "upstream.failed", { request_id: ctx.requestId, model: entry.id, failure: describeFailure(failure), attempt: retry + 1 });
           // Not retryable: the caller's problem (or ours, for credentials); the breaker is untouched.

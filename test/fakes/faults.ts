@@ -25,6 +25,7 @@
  *   tools[:cut|:after:<n>]   answer with a tool call whose arguments arrive in fragments (cut: end
  *                            halfway; after:<n>: n content tokens before the call)
  *   empty                    a finish with no content at all
+ *   scripted:<key>           the Script a test registered under <key> (POST /__script), verbatim
  *   no-prefill               400 to a conversation that ends in an assistant message (a prefill)
  *
  * The answer is `answerTokens` unless the last user message is `words:<n>`: then it is the

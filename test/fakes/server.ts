@@ -30,6 +30,21 @@ export interface FakeContext {
   body: unknown;
   /** True the first time this (fault, model name) pair is seen. */
   firstTime(key: string): boolean;
+  /** The answer a test registered under `key` (POST /__script), for the `scripted:<key>` fault. */
+  script(key: string): Script | undefined;
+}
+
+/**
+ * A whole answer, byte for byte, registered by a test before it calls the Worker: the
+ * hostile-upstream fuzz suite drives every fake with it. `chunks` are written one write
+ * each (base64 when `encoding` says so); `end: "destroy"` cuts the socket after them.
+ */
+export interface Script {
+  status: number;
+  headers: Record<string, string>;
+  chunks: string[];
+  encoding?: "utf8" | "base64";
+  end?: "end" | "destroy";
 }
 
 export type FakeHandler = (ctx: FakeContext) => Promise<void> | void;
@@ -47,6 +62,7 @@ export async function startFake(name: string, handler: FakeHandler): Promise<Fak
     seen.add(key);
     return true;
   };
+  const scripts = new Map<string, Script>();
   const started = Date.now();
   const sockets = new Set<import("node:net").Socket>();
 
@@ -59,6 +75,12 @@ export async function startFake(name: string, handler: FakeHandler): Promise<Fak
       return;
     }
     const raw = await readBody(req);
+    if (url.pathname === "/__script" && req.method === "POST") {
+      const { key, ...script } = JSON.parse(raw) as Script & { key: string };
+      scripts.set(key, script);
+      res.writeHead(204).end();
+      return;
+    }
     let body: unknown;
     try {
       body = raw ? JSON.parse(raw) : undefined;
@@ -81,7 +103,7 @@ export async function startFake(name: string, handler: FakeHandler): Promise<Fak
       if (!res.writableFinished) entry.aborted = true;
     });
     try {
-      await handler({ req, res, entry, body, firstTime });
+      await handler({ req, res, entry, body, firstTime, script: (key) => scripts.get(key) });
     } catch (err) {
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       if (!res.writableEnded) res.end(JSON.stringify({ error: { message: `fake ${name} crashed: ${String(err)}` } }));
@@ -123,9 +145,16 @@ export function untilClosed(res: http.ServerResponse): Promise<void> {
 
 /**
  * The faults below the API, shared by every fake: `close[:once]` destroys the socket before
- * answering (a reset), `silent` accepts and never answers. True when it handled the request.
+ * answering (a reset), `silent` accepts and never answers, `scripted:<key>` answers the
+ * registered Script verbatim. True when it handled the request.
  */
 export async function transportFault(ctx: FakeContext, f: Fault, model: string): Promise<boolean> {
+  if (f.name === "scripted") {
+    const script = ctx.script(f.args[0] ?? "");
+    if (!script) return false;
+    await playScript(ctx.res, script);
+    return true;
+  }
   if (f.name === "close") {
     if (f.args[0] === "once" && !ctx.firstTime(`close:${model}`)) return false;
     ctx.req.socket.destroy();
@@ -136,4 +165,16 @@ export async function transportFault(ctx: FakeContext, f: Fault, model: string):
     return true;
   }
   return false;
+}
+
+async function playScript(res: http.ServerResponse, script: Script): Promise<void> {
+  res.writeHead(script.status, script.headers);
+  for (const chunk of script.chunks) {
+    if (res.destroyed) return;
+    const bytes = Buffer.from(chunk, script.encoding ?? "utf8");
+    // Wait for each write, so a chunk boundary is (usually) a read boundary in the Worker.
+    await new Promise<void>((resolve) => res.write(bytes, () => resolve()));
+  }
+  if (script.end === "destroy") res.socket?.destroy();
+  else res.end();
 }

@@ -108,3 +108,32 @@ export function sdkClient(overrides: Record<string, string> = {}): OpenAI {
     },
   });
 }
+
+type FakeName = "openaiFakeUrl" | "geminiFakeUrl" | "ollamaFakeUrl";
+
+/**
+ * Registers a verbatim answer on a fake (test/fakes/server.ts `Script`) and returns the
+ * fault to name as the model: `scripted:<key>`.
+ */
+export async function scriptFake(which: FakeName, script: { status?: number; headers?: Record<string, string>; chunks: string[]; encoding?: "utf8" | "base64"; end?: "end" | "destroy" }): Promise<string> {
+  const key = crypto.randomUUID().slice(0, 12);
+  const res = await fetch(`${inject(which)}/__script`, {
+    method: "POST",
+    body: JSON.stringify({ key, status: script.status ?? 200, headers: script.headers ?? {}, chunks: script.chunks, encoding: script.encoding, end: script.end }),
+  });
+  await res.body?.cancel();
+  if (res.status !== 204) throw new Error(`scriptFake: ${res.status}`);
+  return `scripted:${key}`;
+}
+
+/** Providers of one test on every fake: `oa-<t>` (OpenAI SSE), `ol-<t>` (Ollama NDJSON), `gm-<t>` (Gemini SSE), `ok-<t>` (a healthy fallback). */
+export function hostileProviders(t: string): string {
+  const oa = `${inject("openaiFakeUrl")}/groq/v1`;
+  return [
+    `  oa-${t}: {kind: openai, base_url: "${oa}", api_key_env: GROQ_API_KEY}`,
+    `  ok-${t}: {kind: openai, base_url: "${oa}", api_key_env: GROQ_API_KEY}`,
+    `  ol-${t}: {kind: ollama, base_url: "${inject("ollamaFakeUrl")}"}`,
+    `  gm-${t}: {kind: gemini, base_url: "${inject("geminiFakeUrl")}/v1beta", api_key_env: GOOGLE_API_KEY}`,
+    "",
+  ].join("\n");
+}

@@ -5,7 +5,6 @@
  */
 import { completionId, type ChatChunk } from "../../openai/responses";
 import { UpstreamError } from "../failures";
-import { guardStream } from "../http";
 import type { ChatCall, ProviderAdapter } from "../types";
 import { buildGeminiChatRequest } from "./build-request";
 import { geminiIncapability } from "./capabilities";
@@ -20,7 +19,7 @@ async function chat(call: ChatCall): Promise<AsyncIterable<ChatChunk>> {
   const res = await sendGemini(call.provider, `${modelPath(call.model)}:streamGenerateContent?alt=sse`, call.signal, body);
   if (!res.body) throw new UpstreamError({ kind: "malformed", message: "Gemini answered 2xx without a body" });
   const chunks = convertGeminiStream(res.body, { id: completionId(), created: Math.floor(Date.now() / 1000), model: call.model, onMalformed: (d) => call.onMalformed(d) });
-  return guardStream(chunks, call.signal);
+  return chunks;
 }
 
 export const geminiAdapter: ProviderAdapter = {

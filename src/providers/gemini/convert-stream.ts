@@ -6,7 +6,7 @@
  */
 import type { ChatChunk, ChunkDelta, FinishReason, ToolCallDelta, Usage } from "../../openai/responses";
 import { decodeSse } from "../../streaming/decode";
-import { safeJson } from "../http";
+import { payloadJson } from "../http";
 import { UpstreamError } from "../failures";
 import { mapGeminiStreamError } from "./map-error";
 import { mapGeminiFinishReason } from "./map-finish-reason";
@@ -177,7 +177,7 @@ export async function* convertGeminiStream(body: ReadableStream<Uint8Array>, opt
   for await (const message of decodeSse(body)) {
     const data = message.data.trim();
     if (data === "" || data === "[DONE]") continue;
-    const json = safeJson(data);
+    const json = payloadJson(data);
     if (json === undefined) {
       opts.onMalformed(`unparseable Gemini event: ${data.slice(0, 120)}`);
       continue;

@@ -1,6 +1,7 @@
 /** Gemini `GET /models` (paged) → OpenAI model entries named `<provider>/<id>`. */
 import type { ModelInfo } from "../../openai/responses";
 import { UpstreamError } from "../failures";
+import { payloadJson } from "../http";
 import type { ProviderConfig } from "../types";
 import { sendGemini } from "./endpoints";
 import { modelsPageSchema } from "./wire";
@@ -26,12 +27,9 @@ export async function listGeminiModels(provider: ProviderConfig, signal: AbortSi
     const query = new URLSearchParams({ pageSize: "1000" });
     if (token) query.set("pageToken", token);
     const res = await sendGemini(provider, `models?${query}`, signal);
-    let json: unknown;
-    try {
-      json = await res.json();
-    } catch {
-      throw new UpstreamError({ kind: "malformed", message: "Gemini models list is not JSON" });
-    }
+    // A failing read is a typed network failure (upstreamFetch); only unparseable text is malformed.
+    const json = payloadJson(await res.text());
+    if (json === undefined) throw new UpstreamError({ kind: "malformed", message: "Gemini models list is not JSON" });
     const { models, nextPageToken } = geminiModelsPage(json, provider.name);
     out.push(...models);
     if (!nextPageToken || nextPageToken === token) break;

@@ -87,7 +87,7 @@ const responsePartSchema = z.looseObject({
   text: z.string().optional(),
   thought: z.boolean().optional(),
   thoughtSignature: z.string().optional(),
-  functionCall: z.looseObject({ name: z.string(), args: z.record(z.string(), z.unknown()).nullish(), id: z.string().optional() }).optional(),
+  functionCall: z.looseObject({ name: z.string().min(1), args: z.record(z.string(), z.unknown()).nullish(), id: z.string().optional() }).optional(),
 });
 
 const usageMetadataSchema = z.looseObject({

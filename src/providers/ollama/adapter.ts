@@ -6,7 +6,6 @@
 import { completionId, type ChatChunk } from "../../openai/responses";
 import { decodeNdjson } from "../../streaming/decode";
 import { UpstreamError } from "../failures";
-import { guardStream } from "../http";
 import type { ChatCall, ProviderAdapter } from "../types";
 import { buildOllamaChatRequest, wantsJson } from "./build-request";
 import { ollamaIncapability } from "./capabilities";
@@ -29,7 +28,7 @@ async function chat(call: ChatCall): Promise<AsyncIterable<ChatChunk>> {
     stripJsonFence: wantsJson(call.request),
     onMalformed: call.onMalformed,
   });
-  return guardStream(chunks, call.signal);
+  return chunks;
 }
 
 export const ollamaAdapter: ProviderAdapter = {

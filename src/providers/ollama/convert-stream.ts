@@ -12,7 +12,7 @@
  */
 import type { ChatChunk, ChunkDelta, FinishReason, ToolCallDelta, Usage } from "../../openai/responses";
 import { UpstreamError } from "../failures";
-import { safeJson } from "../http";
+import { payloadJson } from "../http";
 import { mapOllamaFinishReason } from "./map-finish-reason";
 import { mapOllamaStreamError } from "./map-error";
 import { createJsonFenceStripper } from "./strip-json-fence";
@@ -43,7 +43,7 @@ export async function* convertOllamaStream(lines: AsyncIterable<string>, opts: O
   let toolCalls = 0;
 
   for await (const line of lines) {
-    const value = safeJson(line);
+    const value = payloadJson(line);
     if (value === undefined) {
       // Details give sizes, never the line: it may carry the user's content.
       opts.onMalformed(`unparseable NDJSON line (${line.length} chars)`);

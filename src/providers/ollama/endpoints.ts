@@ -4,7 +4,7 @@
  * not allow, and a server-side caller has none to claim.
  */
 import { UpstreamError } from "../failures";
-import { asUpstreamError, readErrorBody, safeJson, upstreamFetch } from "../http";
+import { payloadJson, readErrorBody, upstreamFetch } from "../http";
 import type { ProviderConfig } from "../types";
 import { mapOllamaError } from "./map-error";
 
@@ -45,16 +45,10 @@ export function assertNotHtml(res: Response, path: string): void {
   }
 }
 
-/** The JSON of a 2xx answer; a failing read (reset, abort) is a typed failure too. */
-export async function readOllamaJson(res: Response, signal: AbortSignal, path: string): Promise<unknown> {
+/** The JSON of a 2xx answer; a failing read (reset, abort) is typed by upstreamFetch's body. */
+export async function readOllamaJson(res: Response, path: string): Promise<unknown> {
   assertNotHtml(res, path);
-  let text: string;
-  try {
-    text = await res.text();
-  } catch (err) {
-    throw asUpstreamError(err, signal);
-  }
-  const value = safeJson(text);
+  const value = payloadJson(await res.text());
   if (value === undefined) throw new UpstreamError({ kind: "malformed", message: `${path} answered with invalid JSON` });
   return value;
 }

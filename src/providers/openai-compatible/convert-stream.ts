@@ -1,7 +1,7 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import type { ChatChunk } from "../../openai/responses";
 import { UpstreamError } from "../failures";
-import { safeJson } from "../http";
+import { payloadJson } from "../http";
 import { mapOpenAIStreamError } from "./map-error";
 import { mapOpenAIFinishReason } from "./map-finish-reason";
 import { chunkSchema } from "./wire";
@@ -15,7 +15,7 @@ export async function* convertOpenAIStream(events: AsyncIterable<EventSourceMess
     const data = event.data.trim();
     if (data === "[DONE]") return;
     if (data === "") continue;
-    const json = safeJson(data);
+    const json = payloadJson(data);
     if (json === undefined) {
       // Details give sizes, never the data: it may carry the user's content.
       onMalformed(`unparseable SSE data (${data.length} bytes)`);
