@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { toGeminiSchema } from "../../src/providers/gemini/sanitize-schema";
+import { MAX_SCHEMA_DEPTH, MAX_SCHEMA_NODES, toGeminiSchema } from "../../src/providers/gemini/sanitize-schema";
+import type { GeminiSchema } from "../../src/providers/gemini/wire";
 
 /** Every key Gemini's Schema message defines; anything else is a 400 upstream. */
 const GEMINI_KEYS = new Set([
@@ -114,5 +115,46 @@ describe("toGeminiSchema", () => {
     expect(toGeminiSchema({})).toBeUndefined();
     expect(toGeminiSchema({ $schema: "x", additionalProperties: true })).toBeUndefined();
     expect(toGeminiSchema(undefined)).toBeUndefined();
+  });
+});
+
+describe("bounded by itself (issue 11 finding 1)", () => {
+  /** A schema `levels` properties deep, built without recursion. */
+  function deepSchema(levels: number): Record<string, unknown> {
+    let s: Record<string, unknown> = { type: "string" };
+    for (let i = 0; i < levels; i++) s = { type: "object", properties: { a: s } };
+    return s;
+  }
+
+  function depthOf(schema: GeminiSchema | undefined): number {
+    let depth = 0;
+    let level: GeminiSchema[] = schema ? [schema] : [];
+    while (level.length > 0) {
+      depth++;
+      level = level.flatMap((s) => [...Object.values(s.properties ?? {}), ...(s.items ? [s.items] : []), ...(s.anyOf ?? [])]);
+    }
+    return depth;
+  }
+
+  it("a schema 3,000 levels deep converts without blowing the stack; past MAX_SCHEMA_DEPTH it is open", () => {
+    const out = toGeminiSchema(deepSchema(3_000));
+    // Levels 0…MAX_SCHEMA_DEPTH converted, then one open schema ({}) as the leaf.
+    expect(depthOf(out)).toBe(MAX_SCHEMA_DEPTH + 2);
+    expect(out).toMatchObject({ type: "OBJECT", properties: { a: { type: "OBJECT" } } });
+  });
+
+  it("a $ref bomb (each definition referring to the next ten times) stays within MAX_SCHEMA_NODES", () => {
+    const $defs: Record<string, unknown> = { d8: { type: "string" } };
+    for (let i = 7; i >= 0; i--) $defs[`d${i}`] = { type: "object", properties: Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`p${k}`, { $ref: `#/$defs/d${i + 1}` }])) };
+    const out = toGeminiSchema({ $ref: "#/$defs/d0", $defs });
+    let nodes = 0;
+    const stack: GeminiSchema[] = out ? [out] : [];
+    while (stack.length > 0) {
+      const s = stack.pop()!;
+      nodes++;
+      stack.push(...Object.values(s.properties ?? {}), ...(s.items ? [s.items] : []), ...(s.anyOf ?? []));
+    }
+    expect(nodes).toBeLessThanOrEqual(MAX_SCHEMA_NODES + 1);
+    expect(nodes).toBeGreaterThan(1_000);
   });
 });

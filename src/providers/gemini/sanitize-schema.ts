@@ -31,29 +31,54 @@ const COPIED_NUMBERS = ["minItems", "maxItems", "minProperties", "maxProperties"
 /** Recursive `$ref`s cannot be expressed in Gemini's schema; past this depth a ref becomes an open schema. */
 const MAX_REF_DEPTH = 8;
 
+/**
+ * Nested schemas converted (properties, items, branches); deeper ones become open schemas.
+ * The request bound (openai/limits.ts MAX_JSON_DEPTH) already keeps a client's schema
+ * shallower, but inlined `$ref`s nest again: this keeps the recursion bounded by itself.
+ */
+export const MAX_SCHEMA_DEPTH = 32;
+
+/**
+ * Schemas converted for one request, in all. `$ref`s are inlined, so a few KB of `$defs`
+ * that each refer to the next several times would otherwise expand exponentially.
+ */
+export const MAX_SCHEMA_NODES = 5_000;
+
+/** One conversion's shared state: the definitions and what is left of the node budget. */
+interface Walk {
+  defs: Json;
+  nodes: number;
+}
+
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Returns undefined for a schema that constrains nothing (`{}`, `true`). */
 export function toGeminiSchema(schema: unknown): GeminiSchema | undefined {
   if (!isObject(schema)) return undefined;
   const defs = { ...(isObject(schema.definitions) ? schema.definitions : {}), ...(isObject(schema.$defs) ? schema.$defs : {}) };
-  const out = convert(schema, defs, 0);
+  const out = convert(schema, { defs, nodes: MAX_SCHEMA_NODES }, 0, 0);
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function convert(schema: Json, defs: Json, refDepth: number): GeminiSchema {
+function convert(schema: Json, walk: Walk, refDepth: number, depth: number): GeminiSchema {
+  // Past either bound the schema stops constraining: it only guides generation.
+  if (depth > MAX_SCHEMA_DEPTH || walk.nodes <= 0) return {};
+  walk.nodes--;
+  const defs = walk.defs;
+  const sub = (s: Json, refs = refDepth) => convert(s, walk, refs, depth + 1);
+  const same = (s: Json, refs = refDepth) => convert(s, walk, refs, depth);
   if (typeof schema.$ref === "string") {
     const target = resolveRef(schema.$ref, defs);
     // Siblings of $ref (a description, say) still apply to the inlined schema.
     const { $ref: _ref, ...siblings } = schema;
-    if (!target || refDepth >= MAX_REF_DEPTH) return convert(siblings, defs, refDepth);
-    return { ...convert(target, defs, refDepth + 1), ...convert(siblings, defs, refDepth) };
+    if (!target || refDepth >= MAX_REF_DEPTH) return same(siblings);
+    return { ...same(target, refDepth + 1), ...same(siblings) };
   }
   if (Array.isArray(schema.allOf) && schema.allOf.length > 0) {
     const { allOf, ...rest } = schema;
-    if (refDepth >= MAX_REF_DEPTH) return convert(rest, defs, refDepth);
+    if (refDepth >= MAX_REF_DEPTH) return same(rest);
     const parts = allOf.filter(isObject).map((part) => inlineRef(part, defs));
-    return convert(mergeAll([rest, ...parts]), defs, refDepth + 1);
+    return same(mergeAll([rest, ...parts]), refDepth + 1);
   }
 
   const out: GeminiSchema = {};
@@ -63,12 +88,12 @@ function convert(schema: Json, defs: Json, refDepth: number): GeminiSchema {
   const alternatives = (Array.isArray(schema.anyOf) ? schema.anyOf : Array.isArray(schema.oneOf) ? schema.oneOf : []).filter(isObject);
   if (Array.isArray(type)) {
     // Several non-null types ("type": ["string", "number"]) only exist in Gemini as anyOf.
-    out.anyOf = type.map((t) => ({ ...convert({ ...schema, type: undefined, anyOf: undefined, oneOf: undefined }, defs, refDepth), type: t }));
+    out.anyOf = type.map((t) => ({ ...sub({ ...schema, type: undefined, anyOf: undefined, oneOf: undefined }), type: t }));
     return out;
   }
   if (type) out.type = type;
   if (alternatives.length > 0) {
-    const branches = alternatives.filter((b) => b.type !== "null").map((b) => convert(b, defs, refDepth));
+    const branches = alternatives.filter((b) => b.type !== "null").map((b) => sub(b));
     if (branches.length < alternatives.length) out.nullable = true;
     if (branches.length === 1) Object.assign(out, branches[0], out.nullable ? { nullable: true } : {});
     else if (branches.length > 1) out.anyOf = branches;
@@ -87,7 +112,7 @@ function convert(schema: Json, defs: Json, refDepth: number): GeminiSchema {
 
   if (isObject(schema.properties)) {
     const properties: Record<string, GeminiSchema> = {};
-    for (const [name, sub] of Object.entries(schema.properties)) properties[name] = isObject(sub) ? convert(sub, defs, refDepth) : {};
+    for (const [name, prop] of Object.entries(schema.properties)) properties[name] = isObject(prop) ? sub(prop) : {};
     const names = Object.keys(properties);
     // Gemini rejects an OBJECT whose properties map is empty.
     if (names.length > 0) {
@@ -98,13 +123,13 @@ function convert(schema: Json, defs: Json, refDepth: number): GeminiSchema {
     }
   }
   if (isObject(schema.items)) {
-    out.items = convert(schema.items, defs, refDepth);
+    out.items = sub(schema.items);
     if (!out.type) out.type = "ARRAY";
   } else if (Array.isArray(schema.items) || Array.isArray(schema.prefixItems)) {
     // Tuples: Gemini has one item schema per array, so the positions become alternatives.
     const tuple = (Array.isArray(schema.items) ? schema.items : (schema.prefixItems as unknown[])).filter(isObject);
-    if (tuple.length === 1) out.items = convert(tuple[0]!, defs, refDepth);
-    else if (tuple.length > 1) out.items = { anyOf: tuple.map((t) => convert(t, defs, refDepth)) };
+    if (tuple.length === 1) out.items = sub(tuple[0]!);
+    else if (tuple.length > 1) out.items = { anyOf: tuple.map((t) => sub(t)) };
   }
   return out;
 }
