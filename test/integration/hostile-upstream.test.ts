@@ -199,3 +199,40 @@ describe("finding 10: only the network is a connect failure", () => {
     expect((await breaker(v, `oa-${t}`))?.last_error).toBe("malformed");
   });
 });
+
+describe("finding 1: a deep schema never charges a provider's breaker", () => {
+  /** A JSON schema `levels` properties deep (each level is two JSON levels: the schema and its properties map). */
+  function schemaOf(levels: number): Record<string, unknown> {
+    let s: Record<string, unknown> = { type: "string" };
+    for (let i = 0; i < levels; i++) s = { type: "object", properties: { a: s } };
+    return s;
+  }
+  const body = (levels: number, stream: boolean) => ({
+    model: "mana/t",
+    messages: hi,
+    stream,
+    response_format: { type: "json_schema", json_schema: { name: "deep", schema: schemaOf(levels) } },
+    tools: [{ type: "function", function: { name: "f", parameters: schemaOf(Math.min(levels, 28)) } }],
+  });
+
+  it("3,000 levels → 400 naming the parameter, nothing sent upstream, both breakers closed", async () => {
+    const t = tag();
+    const v = vars(t, [`gm-${t}/ok@${t}`, `oa-${t}/ok@${t}`]);
+    const res = await postWith(v, "/v1/chat/completions", body(3_000, false));
+    expect(res.status).toBe(400);
+    expect((await res.json<{ error: ErrorBody }>()).error.param).toMatch(/^response_format/);
+    for (const p of [`gm-${t}`, `oa-${t}`]) expect((await breaker(v, p))?.consecutive_failures ?? 0, p).toBe(0);
+  });
+
+  it("just under the request bound (29 schema levels) → answered by Gemini, both breakers closed", async () => {
+    const t = tag();
+    const v = vars(t, [`gm-${t}/ok@${t}`, `oa-${t}/ok@${t}`]);
+    for (const stream of [false, true]) {
+      const res = await postWith(v, "/v1/chat/completions", body(29, stream));
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(res.headers.get("x-mana-llm-resolved")).toBe(`gm-${t}/ok@${t}`);
+      await res.text();
+    }
+    for (const p of [`gm-${t}`, `oa-${t}`]) expect((await breaker(v, p))?.state, p).toBe("closed");
+  });
+});
