@@ -15,7 +15,7 @@ import { vectorToBase64, walkEmbeddings } from "./embeddings";
 import type { ResolvedChain } from "./resolve";
 import { resumer } from "./resume";
 import { chatSseEncoder, responsesSseEncoder, type StreamEncoder } from "./stream-encoders";
-import { attemptsHeader, walkChat } from "./walk";
+import { attemptsHeader, resolvedHeader, walkChat } from "./walk";
 
 export type Answer = { kind: "json"; body: unknown; headers: Record<string, string> } | { kind: "stream"; body: ReadableStream<Uint8Array>; headers: Record<string, string> };
 
@@ -46,7 +46,7 @@ async function answerCompletion(scope: WalkScope, chain: ResolvedChain, request:
   const streaming = request.stream === true;
   const walked = await disposingOnError(ctx, () => walkChat(ctx, chain, request, streaming ? "stream" : "aggregate"));
   const result = walked.value;
-  const headers = { "X-Mana-LLM-Resolved": walked.entry.id, ...attemptsHeader(walked.attempts) };
+  const headers = { ...resolvedHeader(walked.entry), ...attemptsHeader(walked.attempts) };
   if (result.kind === "complete") {
     ctx.dispose();
     ctx.observe.completed(result.completion.usage);
@@ -73,7 +73,7 @@ export async function answerEmbeddings(scope: WalkScope, chain: ResolvedChain, r
         usage: value.usage,
       },
       headers: {
-        "X-Mana-LLM-Resolved": entry.id,
+        ...resolvedHeader(entry),
         ...attemptsHeader(attempts),
         ...(value.usageEstimated ? { "X-Mana-LLM-Usage": "estimated" } : {}),
       },

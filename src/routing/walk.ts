@@ -14,6 +14,7 @@ import { describeFailure, UpstreamError, type UpstreamFailure } from "../provide
 import { upstreamFailureOf } from "../providers/http";
 import { adapterFor } from "../providers/registry";
 import type { ProviderAdapter, ProviderConfig } from "../providers/types";
+import { headerSafe } from "../lib/header-value";
 import { log } from "../lib/log";
 import { attemptChat, type AttemptResult } from "./attempt";
 import { classifyFailure } from "./classify";
@@ -238,11 +239,16 @@ function rateLimitWindowS(retryAfter: number | undefined): number {
 }
 
 export function attemptsHeader(attempts: readonly Attempt[]): Record<string, string> {
-  return attempts.length ? { "X-Mana-LLM-Attempts": attempts.map((a) => `${a.model}=${a.reason}`).join(", ") } : {};
+  return attempts.length ? { "X-Mana-LLM-Attempts": attempts.map((a) => `${headerSafe(a.model)}=${a.reason}`).join(", ") } : {};
+}
+
+/** Who answered; the id percent-encoded where it is not plain header text (lib/header-value.ts). */
+export function resolvedHeader(entry: ChainEntry): Record<string, string> {
+  return { "X-Mana-LLM-Resolved": headerSafe(entry.id) };
 }
 
 function withAttempts(error: ApiError, attempts: Attempt[], entry: ChainEntry): ApiError {
-  const headers = { ...attemptsHeader(attempts), "X-Mana-LLM-Resolved": entry.id };
+  const headers = { ...attemptsHeader(attempts), ...resolvedHeader(entry) };
   return new ApiError(error.status, error.message, { type: error.type, code: error.code, param: error.param, headers });
 }
 

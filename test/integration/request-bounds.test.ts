@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { ErrorBody } from "../../src/openai/errors";
 import { MAX_JSON_DEPTH, MAX_MESSAGES, MAX_MODEL_LENGTH, MAX_TOOLS } from "../../src/openai/limits";
-import { call, fakeLog, postJson, tag } from "../helpers/http";
+import { call, chainYaml, fakeLog, ownProviders, postJson, postWith, tag } from "../helpers/http";
 
 const CHAT = "/v1/chat/completions";
 const EMBED = "/v1/embeddings";
@@ -156,5 +156,29 @@ describe("list sizes", () => {
     const res = await postJson(CHAT, { messages: hi, tools });
     expect(res.status).toBe(400);
     expect((await errorOf(res)).param).toBe("tools");
+  });
+});
+
+describe("names reach headers percent-encoded (found by the client fuzzer)", () => {
+  it("a non-ASCII model id: 200, X-Mana-LLM-Resolved percent-encoded (UTF-8), decodable back", async () => {
+    const model = `groq/ok@€ü-${tag()}`;
+    for (const stream of [false, true]) {
+      const res = await postJson(CHAT, { model, messages: hi, stream });
+      expect(res.status, await res.clone().text()).toBe(200);
+      const resolved = res.headers.get("x-mana-llm-resolved")!;
+      expect(resolved).toMatch(/^groq\/ok@%E2%82%AC%C3%BC-/);
+      expect(decodeURIComponent(resolved)).toBe(model);
+      await res.text();
+    }
+  });
+
+  it("X-Mana-LLM-Attempts stays a parseable list: `,`, `=` and non-ASCII in an entry are encoded", async () => {
+    const t = tag();
+    const failing = `groq-${t}/status:404@ä, x=y-${t}`;
+    const res = await postWith({ ALIASES_YAML: chainYaml([failing, `groq-${t}/ok@${t}`], `providers:\n${ownProviders(t)}`) }, CHAT, { model: "mana/t", messages: hi });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const attempts = res.headers.get("x-mana-llm-attempts")!;
+    expect(attempts).toBe(`groq-${t}/status:404@%C3%A4%2C%20x%3Dy-${t}=model-not-found`);
+    expect(attempts.split(", ").map((a) => decodeURIComponent(a.slice(0, a.lastIndexOf("=")))).join()).toBe(failing);
   });
 });
