@@ -124,9 +124,9 @@ afterAll(async () => {
 
 describe("fuzz: request bodies", () => {
   const cases: [string, string, fc.Arbitrary<string>, number][] = [
-    ["valid chat requests", "/v1/chat/completions", chat.map((b) => JSON.stringify(b)), 0.08],
-    ["mutated chat requests", "/v1/chat/completions", mutated(chat).map((b) => JSON.stringify(b) ?? "null"), 0.2],
-    ["mutated embeddings requests", "/v1/embeddings", mutated(embeddings).map((b) => JSON.stringify(b) ?? "null"), 0.1],
+    ["valid chat requests", "/v1/chat/completions", chat.map((b) => JSON.stringify(b)), 0.07],
+    ["mutated chat requests", "/v1/chat/completions", mutated(chat).map((b) => JSON.stringify(b) ?? "null"), 0.18],
+    ["mutated embeddings requests", "/v1/embeddings", mutated(embeddings).map((b) => JSON.stringify(b) ?? "null"), 0.09],
     ["random JSON (chat)", "/v1/chat/completions", fc.jsonValue().map((v) => JSON.stringify(v)), 0.05],
     ["random JSON (embeddings)", "/v1/embeddings", fc.jsonValue().map((v) => JSON.stringify(v)), 0.03],
     ["random text", "/v1/chat/completions", fc.string({ unit: "binary", maxLength: 200 }), 0.02],

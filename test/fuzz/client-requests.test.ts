@@ -106,10 +106,10 @@ describe("fuzz: headers, paths, methods", () => {
           await expectWellFormed(r, show(headers));
           expect(r.status === 401 ? false : r.status === 200 ? true : undefined, show(headers)).toBe(shouldPass(auth));
         }),
-        options(0.12),
+        options(0.11),
       );
     },
-    timeoutFor(0.12),
+    timeoutFor(0.11),
   );
 
   it(
@@ -224,9 +224,9 @@ describe("fuzz: YAML uploads to PUT /v1/aliases", () => {
           expect([200, 400, 413], show(yaml)).toContain(res.status);
           if (error) expect(error.code, show(yaml)).toBe("invalid_aliases");
         }),
-        options(0.1),
+        options(0.09),
       );
     },
-    timeoutFor(0.1),
+    timeoutFor(0.09),
   );
 });

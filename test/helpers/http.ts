@@ -115,7 +115,10 @@ type FakeName = "openaiFakeUrl" | "geminiFakeUrl" | "ollamaFakeUrl";
  * Registers a verbatim answer on a fake (test/fakes/server.ts `Script`) and returns the
  * fault to name as the model: `scripted:<key>`.
  */
-export async function scriptFake(which: FakeName, script: { status?: number; headers?: Record<string, string>; chunks: string[]; encoding?: "utf8" | "base64"; end?: "end" | "destroy" }): Promise<string> {
+export async function scriptFake(
+  which: FakeName,
+  script: { status?: number; headers?: Record<string, string>; chunks: string[]; encoding?: "utf8" | "base64"; end?: "end" | "destroy" },
+): Promise<string> {
   const key = crypto.randomUUID().slice(0, 12);
   const res = await fetch(`${inject(which)}/__script`, {
     method: "POST",

@@ -21,7 +21,8 @@ const DEEP = deep(20_000);
 
 const oaChunk = (delta: unknown, finish: unknown = null, extra = "") =>
   `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":${JSON.stringify(delta)},"finish_reason":${JSON.stringify(finish)}}]${extra}}\n\n`;
-const olLine = (content: string, done = false, extra = "") => `{"model":"m","message":{"role":"assistant","content":${JSON.stringify(content)}},"done":${done}${done ? ',"done_reason":"stop","prompt_eval_count":1,"eval_count":1' : ""}${extra}}\n`;
+const olLine = (content: string, done = false, extra = "") =>
+  `{"model":"m","message":{"role":"assistant","content":${JSON.stringify(content)}},"done":${done}${done ? ',"done_reason":"stop","prompt_eval_count":1,"eval_count":1' : ""}${extra}}\n`;
 const gmEvent = (text: string, finish?: string, extra = "") =>
   `data: {"candidates":[{"content":{"role":"model","parts":[{"text":${JSON.stringify(text)}}]}${finish ? `,"finishReason":"${finish}"` : ""}}]${extra}}\n\n`;
 
@@ -82,13 +83,13 @@ describe("finding 7: deeply nested upstream JSON", () => {
 
 describe("finding 8: wrong-typed upstream fields never pass through", () => {
   const cases: [string, string[]][] = [
-    ["tool_calls: \"abc\"", [oaChunk({ role: "assistant", tool_calls: "abc" }), oaChunk({}, "tool_calls"), "data: [DONE]\n\n"]],
+    ['tool_calls: "abc"', [oaChunk({ role: "assistant", tool_calls: "abc" }), oaChunk({}, "tool_calls"), "data: [DONE]\n\n"]],
     ["tool_calls as a number", [oaChunk({ role: "assistant", tool_calls: 7 }), oaChunk({}, "tool_calls"), "data: [DONE]\n\n"]],
     ["content: 12345", [oaChunk({ role: "assistant", content: 12345 }), oaChunk({}, "stop"), "data: [DONE]\n\n"]],
     ["delta as a string", [oaChunk("hello"), oaChunk({}, "stop"), "data: [DONE]\n\n"]],
     ["finish_reason 1", [oaChunk({ role: "assistant", content: "x" }), oaChunk({}, 1), "data: [DONE]\n\n"]],
     ["finish_reason an object", [oaChunk({ role: "assistant", content: "x" }), oaChunk({}, { why: "stop" }), "data: [DONE]\n\n"]],
-    ["usage: \"lots\"", [oaChunk({ role: "assistant", content: "x" }), oaChunk({}, "stop", ',"usage":"lots"'), "data: [DONE]\n\n"]],
+    ['usage: "lots"', [oaChunk({ role: "assistant", content: "x" }), oaChunk({}, "stop", ',"usage":"lots"'), "data: [DONE]\n\n"]],
   ];
   for (const [label, chunks] of cases) {
     it(`OpenAI-compatible ${label}: the frame is skipped and counted; the answer is refused or holds only well-typed fields`, async () => {
@@ -99,7 +100,8 @@ describe("finding 8: wrong-typed upstream fields never pass through", () => {
         expect(res.status).toBe(200);
         const text = await res.text();
         // Either the entry's answer without the bad field, or (a cut stream) the next entry's.
-        if (res.headers.get("x-mana-llm-resolved") !== entry) expect(res.headers.get("x-mana-llm-attempts")).toMatch(new RegExp(`^${entry.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}=(stream-error|malformed)$`));
+        if (res.headers.get("x-mana-llm-resolved") !== entry)
+          expect(res.headers.get("x-mana-llm-attempts")).toMatch(new RegExp(`^${entry.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}=(stream-error|malformed)$`));
         const payloads = stream ? (await sseEvents(new Response(text))).filter((e) => e !== "[DONE]").map((e) => JSON.parse(e)) : [JSON.parse(text)];
         for (const p of payloads) {
           for (const c of p.choices ?? []) {
@@ -115,7 +117,7 @@ describe("finding 8: wrong-typed upstream fields never pass through", () => {
     });
   }
 
-  it("OpenAI-compatible finish_reason \"banana\": folded into stop, never returned as sent", async () => {
+  it('OpenAI-compatible finish_reason "banana": folded into stop, never returned as sent', async () => {
     const t = tag();
     const entry = `oa-${t}/${await scripted("openai", [oaChunk({ role: "assistant", content: "x" }), oaChunk({}, "banana"), "data: [DONE]\n\n"])}`;
     const res = await postWith(vars(t, [entry]), "/v1/chat/completions", { model: "mana/t", messages: hi });
@@ -184,7 +186,7 @@ describe("finding 10: only the network is a connect failure", () => {
     const v = vars(t, [entry]);
     const res = await postWith(v, "/v1/chat/completions", { model: "mana/t", messages: hi });
     expect(res.status).toBe(503);
-    expect(res.headers.get("x-mana-llm-attempts")).toMatch(new RegExp(`=(connect|stream-error)$`));
+    expect(res.headers.get("x-mana-llm-attempts")).toMatch(/=(connect|stream-error)$/);
     expect((await breaker(v, `oa-${t}`))?.consecutive_failures).toBeGreaterThan(0);
   });
 

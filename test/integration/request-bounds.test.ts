@@ -179,6 +179,11 @@ describe("names reach headers percent-encoded (found by the client fuzzer)", () 
     expect(res.status, await res.clone().text()).toBe(200);
     const attempts = res.headers.get("x-mana-llm-attempts")!;
     expect(attempts).toBe(`groq-${t}/status:404@%C3%A4%2C%20x%3Dy-${t}=model-not-found`);
-    expect(attempts.split(", ").map((a) => decodeURIComponent(a.slice(0, a.lastIndexOf("=")))).join()).toBe(failing);
+    expect(
+      attempts
+        .split(", ")
+        .map((a) => decodeURIComponent(a.slice(0, a.lastIndexOf("="))))
+        .join(),
+    ).toBe(failing);
   });
 });
