@@ -25,12 +25,22 @@ function context() {
       ["a", provider("a")],
       ["b", provider("b")],
     ]),
-    gate: { admit: async () => true, report: (p, o) => void reports.push([p, o]) },
+    // A gate that admits everything and records what the breakers hear.
+    gate: {
+      admit: async () => true,
+      reopensAt: () => undefined,
+      report: (p, o) => void reports.push([p, o]),
+      lease: async () => undefined,
+      isCold: () => false,
+      warm: () => {},
+      loaded: () => {},
+    },
     requestId: "req-1",
     deadline: Date.now() + 60_000,
     signal: new AbortController().signal,
     clock: systemClock,
     observe: silentObserver,
+    hold: () => {},
   };
   return { ctx, reports };
 }

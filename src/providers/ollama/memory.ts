@@ -19,11 +19,11 @@ export function parseOllamaPs(body: unknown): string[] | null {
 
 export async function loadedOllamaModels(provider: ProviderConfig, signal: AbortSignal): Promise<string[] | null> {
   const res = await sendOllama(provider, "/api/ps", signal);
-  return parseOllamaPs(await readOllamaJson(res, signal, "/api/ps"));
+  return parseOllamaPs(await readOllamaJson(res, "/api/ps"));
 }
 
 export async function warmOllamaModel(provider: ProviderConfig, model: string, signal: AbortSignal): Promise<boolean> {
   const res = await sendOllama(provider, "/api/generate", signal, { model, keep_alive: WARM_KEEP_ALIVE });
-  await readOllamaJson(res, signal, "/api/generate");
+  await readOllamaJson(res, "/api/generate");
   return true;
 }
