@@ -1,5 +1,6 @@
 /** Folds a chunk stream into one chat.completion (content, tool calls, finish, usage). Pure. */
 import type { ChatChunk, ChatCompletion, CompletionToolCall, FinishReason, Usage } from "../openai/responses";
+import { UpstreamError } from "../providers/failures";
 
 export class CompletionAggregator {
   private content = "";
@@ -37,6 +38,8 @@ export class CompletionAggregator {
 
   result(model: string, fallbackId: string, now: number): ChatCompletion {
     const toolCalls = [...this.calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => c);
+    // Every delta was well typed, yet no delta ever named the call: no client can answer it.
+    if (toolCalls.some((c) => c.function.name === "")) throw new UpstreamError({ kind: "malformed", message: "a tool call without a function name" });
     const completion: ChatCompletion = {
       id: this.id ?? fallbackId,
       object: "chat.completion",

@@ -238,3 +238,15 @@ describe("finding 1: a deep schema never charges a provider's breaker", () => {
     for (const p of [`gm-${t}`, `oa-${t}`]) expect((await breaker(v, p))?.state, p).toBe("closed");
   });
 });
+
+describe("finding 8: a tool call no delta ever named", () => {
+  it("non-streamed: refused as malformed, the next entry answers (never a nameless tool call in a 200)", async () => {
+    const t = tag();
+    const chunks = [oaChunk({ role: "assistant", tool_calls: [{ index: 0, id: "call_1", type: "function", function: { arguments: "{}" } }] }), oaChunk({}, "tool_calls"), "data: [DONE]\n\n"];
+    const entry = `oa-${t}/${await scripted("openai", chunks)}`;
+    const res = await postWith(vars(t, [entry, `ok-${t}/ok@${t}`]), "/v1/chat/completions", { model: "mana/t", messages: hi });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-mana-llm-attempts")).toBe(`${entry}=malformed`);
+    expect((await res.json<{ choices: { message: { tool_calls?: unknown } }[] }>()).choices[0]!.message.tool_calls).toBeUndefined();
+  });
+});
