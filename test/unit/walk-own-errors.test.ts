@@ -15,7 +15,7 @@ import type { ProviderConfig } from "../../src/providers/types";
 import { silentObserver } from "../../src/routing/observer";
 import { walkChain, type WalkContext } from "../../src/routing/walk";
 
-const provider = (name: string): ProviderConfig => ({ name, kind: "openai", baseUrl: "http://127.0.0.1:1/v1", configured: true, headers: {} });
+const provider = (name: string): ProviderConfig => ({ name, kind: "openai", baseUrl: "http://127.0.0.1:1/v1", configured: true, headers: {}, prefill: false });
 
 function context() {
   const reports: [string, BreakerOutcome][] = [];
@@ -52,6 +52,7 @@ const chain = {
   ],
   direct: false,
   sameVectorSpace: false,
+  resume: false,
 };
 
 describe("the walk tells our bugs from upstream failures", () => {
