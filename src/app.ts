@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { ApiError, errorResponse } from "./openai/errors";
@@ -31,16 +31,17 @@ export function createApp(): Hono<AppEnv> {
     c.set("providers", providers);
     await next();
   });
-  app.use(
-    cors({
-      origin: (origin, c) => (c.get("settings").corsOrigins.includes(origin) ? origin : null),
-      allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Request-Id"],
-      // Retry-After and x-should-retry are not CORS-safelisted: a browser client sees them only when exposed.
-      exposeHeaders: ["X-Request-Id", "X-Mana-LLM-Resolved", "X-Mana-LLM-Attempts", "Retry-After", "x-should-retry"],
-      allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-      maxAge: 600,
-    }),
-  );
+  const corsMiddleware = cors({
+    origin: (origin, c) => (c.get("settings").corsOrigins.includes(origin) ? origin : null),
+    allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Request-Id"],
+    // Retry-After and x-should-retry are not CORS-safelisted: a browser client sees them only when exposed.
+    exposeHeaders: ["X-Request-Id", "X-Mana-LLM-Resolved", "X-Mana-LLM-Attempts", "Retry-After", "x-should-retry"],
+    allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+    maxAge: 600,
+  });
+  // Only a browser's cross-origin request (and every preflight) carries Origin: nothing to do
+  // without it (DESIGN.md § Cost per request; Hono's cors would still build and merge headers).
+  app.use((c, next) => (c.req.raw.headers.has("origin") ? corsMiddleware(c, next) : next()));
 
   app.route("/", publicRoutes());
   // Its own access check: a key header, a session cookie, or open access.

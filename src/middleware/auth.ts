@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import type { Settings } from "../config/settings";
 import { ApiError } from "../openai/errors";
 import type { AppEnv } from "../types";
 
@@ -19,9 +20,11 @@ export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
     }
     const presented = presentedKey(c.req.raw.headers);
     if (!presented) throw new ApiError(401, "Missing API key: send Authorization: Bearer <key> or X-API-Key: <key>", { code: "missing_api_key" });
-    const adminIndex = await matchIndex(presented, adminKeys);
+    const digests = await digestsOf(c.get("settings"));
+    const digest = await sha256(presented);
+    const adminIndex = matchIndex(digest, digests.admin);
     const isAdmin = adminIndex >= 0;
-    if (!isAdmin && (await matchIndex(presented, apiKeys)) < 0) throw new ApiError(401, "Invalid API key", { code: "invalid_api_key" });
+    if (!isAdmin && matchIndex(digest, digests.api) < 0) throw new ApiError(401, "Invalid API key", { code: "invalid_api_key" });
     c.set("isAdmin", isAdmin);
     // Config history names the admin key by its position in ADMIN_API_KEYS, never by the key.
     c.set("adminKey", isAdmin ? adminIndex + 1 : null);
@@ -39,7 +42,8 @@ export function requireAdmin(): MiddlewareHandler<AppEnv> {
 
 /** Any configured API or admin key (the status page's login and key header). */
 export async function isKnownKey(presented: string, keys: { apiKeys: readonly string[]; adminKeys: readonly string[] }): Promise<boolean> {
-  return (await matchIndex(presented, keys.adminKeys)) >= 0 || (await matchIndex(presented, keys.apiKeys)) >= 0;
+  const [digest, known] = await Promise.all([sha256(presented), Promise.all([...keys.adminKeys, ...keys.apiKeys].map(sha256))]);
+  return matchIndex(digest, known) >= 0;
 }
 
 export function presentedKey(headers: Headers): string | undefined {
@@ -64,18 +68,35 @@ function trimAscii(s: string): string {
 
 const encoder = new TextEncoder();
 
+const sha256 = (text: string) => crypto.subtle.digest("SHA-256", encoder.encode(text));
+
+interface KeyDigests {
+  admin: ArrayBuffer[];
+  api: ArrayBuffer[];
+}
+
 /**
- * The position of `presented` in `keys`, or -1. Hash both sides so lengths never leak, then
- * compare with the runtime's timing-safe equal.
+ * The configured keys' digests, computed once per isolate and settings (DESIGN.md § Cost per
+ * request: one digest per key check, the presented key's). The values are kept, not the
+ * promise, so no request ever waits on another request's work.
  */
-async function matchIndex(presented: string, keys: readonly string[]): Promise<number> {
-  if (keys.length === 0) return -1;
-  const a = await crypto.subtle.digest("SHA-256", encoder.encode(presented));
+const keyDigests = new WeakMap<Settings, KeyDigests>();
+
+async function digestsOf(s: Settings): Promise<KeyDigests> {
+  const known = keyDigests.get(s);
+  if (known) return known;
+  const d = { admin: await Promise.all(s.adminKeys.map(sha256)), api: await Promise.all(s.apiKeys.map(sha256)) };
+  keyDigests.set(s, d);
+  return d;
+}
+
+/**
+ * The position of the presented key's digest among `keys`, or -1. Digests on both sides so
+ * lengths never leak, compared with the runtime's timing-safe equal.
+ */
+function matchIndex(presented: ArrayBuffer, keys: readonly ArrayBuffer[]): number {
   let found = -1;
-  for (const [i, key] of keys.entries()) {
-    const b = await crypto.subtle.digest("SHA-256", encoder.encode(key));
-    // No early exit: every key is compared.
-    if (crypto.subtle.timingSafeEqual(a, b) && found < 0) found = i;
-  }
+  // No early exit: every key is compared.
+  for (let i = 0; i < keys.length; i++) if (crypto.subtle.timingSafeEqual(presented, keys[i]!) && found < 0) found = i;
   return found;
 }

@@ -50,12 +50,17 @@ export function seriesValues(def: MetricDef, key: string): string[] | undefined 
   return parsed.every((v): v is string => typeof v === "string") ? parsed : undefined;
 }
 
+/** The (non-cumulative) bucket slot of one observation; the last slot is +Inf. */
+export function bucketIndex(def: MetricDef, value: number): number {
+  const bounds = def.buckets ?? [];
+  const i = bounds.findIndex((b) => value <= b);
+  return i === -1 ? bounds.length : i;
+}
+
 /** One observation as a bucket vector for `def`. */
 export function histogramOf(def: MetricDef, value: number): HistogramValue {
-  const bounds = def.buckets ?? [];
-  const buckets = new Array<number>(bounds.length + 1).fill(0);
-  const i = bounds.findIndex((b) => value <= b);
-  buckets[i === -1 ? bounds.length : i] = 1;
+  const buckets = new Array<number>((def.buckets?.length ?? 0) + 1).fill(0);
+  buckets[bucketIndex(def, value)] = 1;
   return { buckets, sum: value, count: 1 };
 }
 

@@ -9,7 +9,7 @@ import { withDeadline } from "../lib/deadline";
 import { isolateCache } from "../lib/isolate-cache";
 import { log } from "../lib/log";
 import { MAX_SERIES_PER_METRIC, METRIC_BY_NAME, type LabelsOf, type MetricDef } from "./metric-defs";
-import { addHistogram, addValue, emptyData, histogramOf, isEmpty, mergeInto, seriesKey, type MergeOptions, type MetricsData } from "./metric-data";
+import { addHistogram, addValue, bucketIndex, emptyData, histogramOf, isEmpty, mergeInto, seriesKey, type MergeOptions, type MetricsData } from "./metric-data";
 
 export const FLUSH_INTERVAL_MS = 1_000;
 
@@ -46,12 +46,28 @@ export class MetricsRecorder {
     this.intervalMs = deps.intervalMs ?? FLUSH_INTERVAL_MS;
   }
 
+  // The request path's fast paths: a series already buffered is added to in place (the buffer
+  // is ours alone: flush swaps it out whole). A new series goes through the checked merge.
   inc<D extends MetricDef>(def: D, labels: LabelsOf<D>, by = 1): void {
-    addValue(this.pending, def, seriesKey(def, labels), by, this.opts);
+    const key = seriesKey(def, labels);
+    const series = this.pending.values[def.name];
+    if (series !== undefined && key in series && def.type !== "histogram" && Number.isFinite(by) && (by >= 0 || def.type !== "counter")) {
+      series[key]! += by;
+      return;
+    }
+    addValue(this.pending, def, key, by, this.opts);
   }
 
   observe<D extends MetricDef>(def: D, labels: LabelsOf<D>, value: number): void {
-    addHistogram(this.pending, def, seriesKey(def, labels), histogramOf(def, value), this.opts);
+    const key = seriesKey(def, labels);
+    const prev = this.pending.histograms[def.name]?.[key];
+    if (prev !== undefined && def.type === "histogram" && Number.isFinite(value)) {
+      prev.buckets[bucketIndex(def, value)]!++;
+      prev.sum += value;
+      prev.count++;
+      return;
+    }
+    addHistogram(this.pending, def, key, histogramOf(def, value), this.opts);
   }
 
   /** After a request's work: flush now if the interval has passed, else schedule one trailing flush. */

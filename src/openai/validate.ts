@@ -3,7 +3,7 @@
  * bodies), JSON content type, JSON syntax, zod schema — each failure a 400/413 envelope
  * naming the parameter.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import { ApiError, invalidRequest } from "./errors";
 import { findTooDeep } from "./json-depth";
 import { MAX_JSON_DEPTH } from "./limits";

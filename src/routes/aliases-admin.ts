@@ -5,7 +5,8 @@
  * an older text current again. All need an admin key; writes honour `If-Match` and answer
  * the config now in force, in the shape of GET /v1/aliases, with its `ETag`.
  */
-import { Hono, type Context } from "hono";
+import type { Context } from "hono";
+import { Hono } from "hono/tiny";
 import * as z from "zod";
 import type { RouterConfig } from "../config/aliases";
 import { CONFIG_STORE_NAME, MAX_OVERRIDE_BYTES, overrideVersion, type PutResult, type VersionEntry, type WriteMeta } from "../config/config-store";

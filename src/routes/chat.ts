@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { chatRequestSchema } from "../openai/schemas";
 import { readJsonBody, validate } from "../openai/validate";
 import { answerChat } from "../routing/answer";

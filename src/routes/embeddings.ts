@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { embeddingsRequestSchema } from "../openai/schemas";
 import { readJsonBody, validate } from "../openai/validate";
 import { answerEmbeddings } from "../routing/answer";

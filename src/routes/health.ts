@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { collectHealth } from "../health/report";
 import type { AppEnv } from "../types";
 

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { EXPOSITION_CONTENT_TYPE, renderExposition } from "../observability/exposition";
 import { METRIC_DEFS } from "../observability/metric-defs";
 import { collectMetrics } from "../observability/scrape";

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { ApiError } from "../openai/errors";
 import type { RouterConfig } from "../config/aliases";
 import type { ModelInfo } from "../openai/responses";

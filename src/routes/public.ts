@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import pkg from "../../package.json";
 import type { AppEnv } from "../types";
 import { collectHealth } from "../health/report";

@@ -36,12 +36,13 @@ export class CompletionAggregator {
     }
   }
 
-  result(model: string, fallbackId: string, now: number): ChatCompletion {
+  /** `fallbackId` is only made when the upstream sent no id (a fresh id is not free). */
+  result(model: string, fallbackId: string | (() => string), now: number): ChatCompletion {
     const toolCalls = [...this.calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => c);
     // Every delta was well typed, yet no delta ever named the call: no client can answer it.
     if (toolCalls.some((c) => c.function.name === "")) throw new UpstreamError({ kind: "malformed", message: "a tool call without a function name" });
     const completion: ChatCompletion = {
-      id: this.id ?? fallbackId,
+      id: this.id ?? (typeof fallbackId === "string" ? fallbackId : fallbackId()),
       object: "chat.completion",
       created: this.created ?? Math.floor(now / 1000),
       model,

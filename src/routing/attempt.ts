@@ -87,7 +87,7 @@ export async function attemptChat(input: AttemptInput, mode: "stream" | "aggrega
       const agg = new CompletionAggregator();
       for await (const chunk of guarded) agg.add(chunk);
       close();
-      return { kind: "complete", completion: agg.result(input.entry.id, completionId(), now()) };
+      return { kind: "complete", completion: agg.result(input.entry.id, completionId, now()) };
     }
 
     const head: ChatChunk[] = [];
