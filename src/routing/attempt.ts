@@ -44,6 +44,9 @@ export type AttemptResult =
       close(): void;
     };
 
+/** The reason a released attempt's upstream call is aborted with: one instance, as an Error is not free to make. */
+const RELEASED = new UpstreamError({ kind: "stream-error", message: "released by the router" });
+
 export async function attemptChat(input: AttemptInput, mode: "stream" | "aggregate"): Promise<AttemptResult> {
   const { clocks } = input;
   const now = () => clocks.clock.now();
@@ -57,10 +60,10 @@ export async function attemptChat(input: AttemptInput, mode: "stream" | "aggrega
   const aborted = abortFailure(input.parent);
   if (aborted) throw aborted;
   input.parent.addEventListener("abort", onParentAbort);
-  const close = () => {
+  const close = (release = true) => {
     watchdog.stop();
     input.parent.removeEventListener("abort", onParentAbort);
-    abort(new UpstreamError({ kind: "stream-error", message: "released by the router" }));
+    if (release) abort(RELEASED);
   };
 
   try {
@@ -86,7 +89,8 @@ export async function attemptChat(input: AttemptInput, mode: "stream" | "aggrega
     if (mode === "aggregate") {
       const agg = new CompletionAggregator();
       for await (const chunk of guarded) agg.add(chunk);
-      close();
+      // Read to its end (or cancelled by the guard after a complete answer): nothing to abort.
+      close(false);
       return { kind: "complete", completion: agg.result(input.entry.id, completionId, now()) };
     }
 
@@ -96,7 +100,7 @@ export async function attemptChat(input: AttemptInput, mode: "stream" | "aggrega
       if (r.done) break;
       head.push(r.value);
     }
-    return { kind: "committed", head, rest: guarded, close };
+    return { kind: "committed", head, rest: guarded, close: () => close() };
   } catch (err) {
     // A typed failure, or our own bug rethrown as it is (the walk tells them apart).
     const failure = upstreamFailureOf(err, ac.signal) ?? err;

@@ -1,6 +1,8 @@
 /**
- * Upstream byte streams → framed events. Both decoders are async generators over the raw
+ * Upstream byte streams → framed events. The decoders are async generators over the raw
  * body so back-pressure and cancellation flow through: returning early cancels the body.
+ * `mapSse` is the request path's one pass: the SSE parser's callback feeds the caller's
+ * converter directly, one async generator per body (DESIGN.md § Cost per request).
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { LineSplitter } from "./line-splitter";
@@ -80,6 +82,53 @@ export async function* decodeSse(body: ReadableStream<Uint8Array>, maxFrame = MA
   if (last) feed(last);
   feed("");
   yield* pending.splice(0);
+}
+
+/**
+ * Converts one event, pushing what it makes to `out`; returns true when the stream is over
+ * (the rest of the body is not read). A throw is an in-stream failure: what was pushed
+ * before it is delivered first.
+ */
+export type SseConverter<T> = (event: EventSourceMessage, out: T[]) => boolean;
+
+/** SSE body → converted values in one pass, with decodeSse's framing (a final event without its blank line counts). */
+export async function* mapSse<T>(body: ReadableStream<Uint8Array>, convert: SseConverter<T>): AsyncGenerator<T> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const out: T[] = [];
+  let ended = false;
+  let failure: { error: unknown } | undefined;
+  const parser = createParser({
+    onEvent(event) {
+      if (ended) return;
+      try {
+        ended = convert(event, out);
+      } catch (error) {
+        failure = { error };
+        ended = true;
+      }
+    },
+  });
+  let done = false;
+  try {
+    while (!ended) {
+      const r = await reader.read();
+      if (r.done) {
+        done = true;
+        parser.feed(`${decoder.decode()}\n\n`);
+        ended = true;
+      } else {
+        parser.feed(decoder.decode(r.value, { stream: true }));
+      }
+      for (let i = 0; i < out.length; i++) yield out[i]!;
+      out.length = 0;
+      if (failure) throw failure.error;
+    }
+  } finally {
+    // Stopping early (a timeout, a client abort, a finished stream) must close the upstream.
+    if (!done) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
 }
 
 /** Newline-delimited JSON lines as raw strings (a line split across chunks is reassembled). */

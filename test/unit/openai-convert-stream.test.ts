@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ChatChunk } from "../../src/openai/responses";
-import { convertOpenAIStream } from "../../src/providers/openai-compatible/convert-stream";
-import { decodeSse } from "../../src/streaming/decode";
+import { convertOpenAIEvent, convertOpenAIStream } from "../../src/providers/openai-compatible/convert-stream";
+import { decodeSse, mapSse } from "../../src/streaming/decode";
 import textFixture from "../fixtures/openai/chat-text.sse?raw";
 import openrouterFixture from "../fixtures/openai/chat-openrouter.sse?raw";
 import toolCallsFixture from "../fixtures/openai/chat-tool-calls.sse?raw";
@@ -11,7 +11,14 @@ import contextLengthFixture from "../fixtures/openai/chat-error-context-length.s
 import noTrailingBlankFixture from "../fixtures/openai/chat-no-trailing-blank.sse?raw";
 import { bytes, collect, sameAtEverySplit } from "../helpers/streams";
 
-const chunksOf = (parts: Uint8Array[]) => collect((body, onMalformed) => convertOpenAIStream(decodeSse(body), onMalformed), parts);
+const stacked = (parts: Uint8Array[]) => collect((body, onMalformed) => convertOpenAIStream(decodeSse(body), onMalformed), parts);
+// The adapter's one-pass path (framing and conversion fused) must give exactly the stacked outcome.
+const fused = (parts: Uint8Array[]) => collect((body, onMalformed) => mapSse<ChatChunk>(body, (event, out) => convertOpenAIEvent(event, out, onMalformed)), parts);
+const chunksOf = async (parts: Uint8Array[]) => {
+  const out = await stacked(parts);
+  expect(await fused(parts)).toEqual(out);
+  return out;
+};
 const contentOf = (chunks: ChatChunk[]) => chunks.map((c) => c.choices[0]?.delta.content ?? "").join("");
 const expectSplitInvariant = (text: string) => sameAtEverySplit(text, chunksOf);
 

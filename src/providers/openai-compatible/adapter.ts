@@ -3,12 +3,12 @@
  * The shell that wires the converters in this folder to fetch.
  */
 import type { ChatChunk } from "../../openai/responses";
-import { decodeSse } from "../../streaming/decode";
+import { mapSse } from "../../streaming/decode";
 import { UpstreamError } from "../failures";
 import type { ChatCall, ProviderAdapter } from "../types";
 import { buildOpenAIChatRequest } from "./build-request";
 import { openAIIncapability } from "./capabilities";
-import { convertOpenAIStream } from "./convert-stream";
+import { convertOpenAIEvent } from "./convert-stream";
 import { embedOpenAI } from "./embeddings";
 import { sendOpenAI } from "./endpoints";
 import { listOpenAIModels } from "./models";
@@ -24,7 +24,8 @@ async function chat(call: ChatCall): Promise<AsyncIterable<ChatChunk>> {
     await res.body.cancel().catch(() => {});
     throw new UpstreamError({ kind: "malformed", message: `expected an event stream, got ${type || "no content type"}` });
   }
-  return convertOpenAIStream(decodeSse(res.body), call.onMalformed);
+  const onMalformed = call.onMalformed;
+  return mapSse<ChatChunk>(res.body, (event, out) => convertOpenAIEvent(event, out, onMalformed));
 }
 
 export const openAICompatibleAdapter: ProviderAdapter = {

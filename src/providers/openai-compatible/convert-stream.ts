@@ -7,40 +7,50 @@ import { mapOpenAIFinishReason } from "./map-finish-reason";
 import { chunkSchema } from "./wire";
 
 /**
- * OpenAI-compatible SSE events → chunks. `[DONE]` ends the stream; an `error` object is an
- * in-stream failure; anything unreadable is skipped and reported, never forwarded.
+ * One OpenAI-compatible SSE event → at most one chunk pushed to `out`; true at `[DONE]`. An
+ * `error` object is an in-stream failure (thrown); anything unreadable is skipped and
+ * reported, never forwarded.
  */
+export function convertOpenAIEvent(event: EventSourceMessage, out: ChatChunk[], onMalformed: (detail: string) => void): boolean {
+  const data = event.data.trim();
+  if (data === "[DONE]") return true;
+  if (data === "") return false;
+  const json = payloadJson(data);
+  if (json === undefined) {
+    // Details give sizes, never the data: it may carry the user's content.
+    onMalformed(`unparseable SSE data (${data.length} bytes)`);
+    return false;
+  }
+  if (typeof json !== "object" || json === null) {
+    onMalformed("SSE data is not an object");
+    return false;
+  }
+  if ("error" in json && json.error !== undefined && json.error !== null) throw new UpstreamError(mapOpenAIStreamError(json.error));
+  const choices = "choices" in json && Array.isArray(json.choices) ? json.choices : undefined;
+  // Some hosts send the trailing usage chunk without a choices array: keep its usage.
+  const usageOnly = choices === undefined && "usage" in json && typeof json.usage === "object" && json.usage !== null;
+  if (choices === undefined && !usageOnly) {
+    onMalformed("chunk without a choices array");
+    return false;
+  }
+  // Non-object entries carry nothing a client could use: dropped, as they always were.
+  const parsed = chunkSchema.safeParse({ ...json, choices: (choices ?? []).filter((c) => typeof c === "object" && c !== null) });
+  if (!parsed.success) {
+    onMalformed(`chunk of an unexpected shape at ${parsed.error.issues[0]?.path.join(".") || "root"}`);
+    return false;
+  }
+  const chunk = parsed.data;
+  // Normalise the fields the router relies on; keep the rest as sent.
+  out.push({ ...chunk, choices: chunk.choices.map((c) => ({ ...c, delta: c.delta ?? {}, finish_reason: mapOpenAIFinishReason(c.finish_reason) })) });
+  return false;
+}
+
+/** The same over already framed events (the adapter fuses framing and conversion with mapSse). */
 export async function* convertOpenAIStream(events: AsyncIterable<EventSourceMessage>, onMalformed: (detail: string) => void): AsyncGenerator<ChatChunk> {
+  const out: ChatChunk[] = [];
   for await (const event of events) {
-    const data = event.data.trim();
-    if (data === "[DONE]") return;
-    if (data === "") continue;
-    const json = payloadJson(data);
-    if (json === undefined) {
-      // Details give sizes, never the data: it may carry the user's content.
-      onMalformed(`unparseable SSE data (${data.length} bytes)`);
-      continue;
-    }
-    if (typeof json !== "object" || json === null) {
-      onMalformed("SSE data is not an object");
-      continue;
-    }
-    if ("error" in json && json.error !== undefined && json.error !== null) throw new UpstreamError(mapOpenAIStreamError(json.error));
-    const choices = "choices" in json && Array.isArray(json.choices) ? json.choices : undefined;
-    // Some hosts send the trailing usage chunk without a choices array: keep its usage.
-    const usageOnly = choices === undefined && "usage" in json && typeof json.usage === "object" && json.usage !== null;
-    if (choices === undefined && !usageOnly) {
-      onMalformed("chunk without a choices array");
-      continue;
-    }
-    // Non-object entries carry nothing a client could use: dropped, as they always were.
-    const parsed = chunkSchema.safeParse({ ...json, choices: (choices ?? []).filter((c) => typeof c === "object" && c !== null) });
-    if (!parsed.success) {
-      onMalformed(`chunk of an unexpected shape at ${parsed.error.issues[0]?.path.join(".") || "root"}`);
-      continue;
-    }
-    const chunk = parsed.data;
-    // Normalise the fields the router relies on; keep the rest as sent.
-    yield { ...chunk, choices: chunk.choices.map((c) => ({ ...c, delta: c.delta ?? {}, finish_reason: mapOpenAIFinishReason(c.finish_reason) })) };
+    const over = convertOpenAIEvent(event, out, onMalformed);
+    yield* out.splice(0);
+    if (over) return;
   }
 }
