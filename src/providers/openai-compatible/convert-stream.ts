@@ -4,7 +4,8 @@ import { UpstreamError } from "../failures";
 import { payloadJson } from "../http";
 import { mapOpenAIStreamError } from "./map-error";
 import { mapOpenAIFinishReason } from "./map-finish-reason";
-import { chunkSchema } from "./wire";
+import { plainChunk } from "./plain-chunk";
+import { chunkSchema, type WireChunk } from "./wire";
 
 /**
  * One OpenAI-compatible SSE event → at most one chunk pushed to `out`; true at `[DONE]`. An
@@ -34,15 +35,19 @@ export function convertOpenAIEvent(event: EventSourceMessage, out: ChatChunk[], 
     return false;
   }
   // Non-object entries carry nothing a client could use: dropped, as they always were.
-  const parsed = chunkSchema.safeParse({ ...json, choices: (choices ?? []).filter((c) => typeof c === "object" && c !== null) });
-  if (!parsed.success) {
-    onMalformed(`chunk of an unexpected shape at ${parsed.error.issues[0]?.path.join(".") || "root"}`);
-    return false;
-  }
-  const chunk = parsed.data;
+  const objects = (choices ?? []).filter((c) => typeof c === "object" && c !== null);
+  const chunk = plainChunk(json as Record<string, unknown>, objects) ?? checkedChunk({ ...json, choices: objects }, onMalformed);
+  if (!chunk) return false;
   // Normalise the fields the router relies on; keep the rest as sent.
   out.push({ ...chunk, choices: chunk.choices.map((c) => ({ ...c, delta: c.delta ?? {}, finish_reason: mapOpenAIFinishReason(c.finish_reason) })) });
   return false;
+}
+
+function checkedChunk(value: unknown, onMalformed: (detail: string) => void): WireChunk | undefined {
+  const parsed = chunkSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  onMalformed(`chunk of an unexpected shape at ${parsed.error.issues[0]?.path.join(".") || "root"}`);
+  return undefined;
 }
 
 /** The same over already framed events (the adapter fuses framing and conversion with mapSse). */

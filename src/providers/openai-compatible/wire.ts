@@ -65,6 +65,8 @@ export const chunkSchema = z.looseObject({
   system_fingerprint: nullable(z.string()),
 });
 
+export type WireChunk = z.output<typeof chunkSchema>;
+
 // ---- embeddings and models ----
 
 export const embeddingsResponseSchema = z.looseObject({
