@@ -1,5 +1,5 @@
 import { Hono } from "hono/tiny";
-import pkg from "../../package.json";
+import { version } from "../../package.json";
 import type { AppEnv } from "../types";
 import { collectHealth } from "../health/report";
 
@@ -10,7 +10,7 @@ export function publicRoutes(): Hono<AppEnv> {
     const report = await collectHealth(c.env, c.get("providers"), Date.now(), { cached: true });
     const providers: Record<string, { status: string }> = {};
     for (const [name, p] of Object.entries(report.providers)) providers[name] = { status: p.status };
-    return c.json({ status: report.status, service: "mana-llm", version: pkg.version, providers }, 200, { "cache-control": "no-store" });
+    return c.json({ status: report.status, service: "mana-llm", version, providers }, 200, { "cache-control": "no-store" });
   });
   return app;
 }

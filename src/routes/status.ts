@@ -3,8 +3,9 @@
  * Access: a key header (any API or admin key), or a session cookie from POST /status/login;
  * an open-access deployment needs neither. Every answer carries the page's CSP.
  */
-import { Hono, type Context } from "hono";
-import pkg from "../../package.json";
+import type { Context } from "hono";
+import { Hono } from "hono/tiny";
+import { version } from "../../package.json";
 import { buildStatusView, type FallbackCounts } from "../health/status-view";
 import { collectHealth } from "../health/report";
 import { log } from "../lib/log";
@@ -52,7 +53,7 @@ export function statusRoutes(keys: KeyCheck): Hono<AppEnv> {
     const redact = (text: string, provider: string) => redactSecrets(text, providers.get(provider));
     const page = statusPage({
       now,
-      service: { version: pkg.version },
+      service: { version },
       health,
       config: { version: config.version, source: config.source, updatedAt: config.updatedAt ?? null },
       aliases: buildStatusView(config, providers, health, metrics, redact),

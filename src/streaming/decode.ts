@@ -1,10 +1,9 @@
 /**
  * Upstream byte streams → framed events. The decoders are async generators over the raw
  * body so back-pressure and cancellation flow through: returning early cancels the body.
- * `mapSse` is the request path's one pass: the SSE parser's callback feeds the caller's
+ * `mapSse` is the request path's one pass: lines framed into events feed the caller's
  * converter directly, one async generator per body (DESIGN.md § Cost per request).
  */
-import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { LineSplitter } from "./line-splitter";
 
 /**
@@ -55,33 +54,11 @@ async function* textChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<str
   }
 }
 
-/**
- * Server-sent events, parsed by eventsource-parser (comments such as keep-alives are
- * dropped). Lines are split here first (linear, bounded), and the parser is fed whole
- * lines, so it never re-scans a partial one.
- */
-export async function* decodeSse(body: ReadableStream<Uint8Array>, maxFrame = MAX_FRAME_LENGTH): AsyncGenerator<EventSourceMessage> {
-  const pending: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (event) => pending.push(event) });
-  const lines = new LineSplitter(maxFrame, frameTooLong("SSE line"));
-  const eventTooLong = frameTooLong("SSE event");
-  let eventLength = 0;
-  const feed = (line: string) => {
-    // A blank line ends the event; the lines before it are what the parser holds.
-    eventLength = line === "" ? 0 : eventLength + line.length;
-    if (eventLength > maxFrame) throw eventTooLong(eventLength);
-    parser.feed(`${line}\n`);
-  };
-  for await (const text of textChunks(body)) {
-    for (const line of lines.push(text)) feed(line);
-    // splice, not shift(): shifting one at a time is quadratic in the events of one chunk.
-    yield* pending.splice(0);
-  }
-  // A final event without its blank line still counts: feed the terminator ourselves.
-  const last = lines.rest();
-  if (last) feed(last);
-  feed("");
-  yield* pending.splice(0);
+/** One server-sent event (DESIGN: only `data` matters to the converters; `event` and `id` as sent). */
+export interface SseEvent {
+  data: string;
+  event?: string;
+  id?: string;
 }
 
 /**
@@ -89,36 +66,80 @@ export async function* decodeSse(body: ReadableStream<Uint8Array>, maxFrame = MA
  * (the rest of the body is not read). A throw is an in-stream failure: what was pushed
  * before it is delivered first.
  */
-export type SseConverter<T> = (event: EventSourceMessage, out: T[]) => boolean;
+export type SseConverter<T> = (event: SseEvent, out: T[]) => boolean;
 
-/** SSE body → converted values in one pass, with decodeSse's framing (a final event without its blank line counts). */
-export async function* mapSse<T>(body: ReadableStream<Uint8Array>, convert: SseConverter<T>): AsyncGenerator<T> {
+/**
+ * The SSE field rules over whole lines (the WHATWG event-stream format): `data` lines
+ * join with LF, a blank line dispatches an event that had data, `:` starts a comment
+ * (keep-alives), other fields are ignored. `id` and `event` belong to their event.
+ */
+class SseEventBuilder {
+  private data: string | undefined;
+  private event: string | undefined;
+  private id: string | undefined;
+
+  /** The event a blank line completes, or undefined. */
+  line(line: string): SseEvent | undefined {
+    if (line === "") {
+      const data = this.data;
+      const done = data === undefined ? undefined : { id: this.id, event: this.event, data };
+      this.data = this.event = this.id = undefined;
+      return done;
+    }
+    if (line.charCodeAt(0) === 0x3a) return undefined;
+    const colon = line.indexOf(":");
+    const field = colon === -1 ? line : line.slice(0, colon);
+    const value = colon === -1 ? "" : line.slice(line.charCodeAt(colon + 1) === 0x20 ? colon + 2 : colon + 1);
+    if (field === "data") this.data = this.data === undefined ? value : `${this.data}\n${value}`;
+    else if (field === "event") this.event = value || undefined;
+    else if (field === "id" && !value.includes("\0")) this.id = value;
+    return undefined;
+  }
+}
+
+/**
+ * SSE body → converted values in one pass (DESIGN.md § Cost per request): bytes are decoded,
+ * split into lines (linear, bounded by `maxFrame`), framed into events and handed to
+ * `convert` as they complete, in one async generator. A final event without its blank line
+ * still counts. Returning early cancels the body.
+ */
+export async function* mapSse<T>(body: ReadableStream<Uint8Array>, convert: SseConverter<T>, maxFrame = MAX_FRAME_LENGTH): AsyncGenerator<T> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
+  const lines = new LineSplitter(maxFrame, frameTooLong("SSE line"));
+  const eventTooLong = frameTooLong("SSE event");
+  const builder = new SseEventBuilder();
   const out: T[] = [];
+  let eventLength = 0;
   let ended = false;
   let failure: { error: unknown } | undefined;
-  const parser = createParser({
-    onEvent(event) {
-      if (ended) return;
-      try {
-        ended = convert(event, out);
-      } catch (error) {
-        failure = { error };
-        ended = true;
-      }
-    },
-  });
+  const feed = (line: string) => {
+    if (ended) return;
+    // A blank line ends the event; the lines before it are what the builder holds.
+    eventLength = line === "" ? 0 : eventLength + line.length;
+    if (eventLength > maxFrame) throw eventTooLong(eventLength);
+    const event = builder.line(line);
+    if (!event) return;
+    try {
+      ended = convert(event, out);
+    } catch (error) {
+      failure = { error };
+      ended = true;
+    }
+  };
   let done = false;
   try {
     while (!ended) {
       const r = await reader.read();
       if (r.done) {
         done = true;
-        parser.feed(`${decoder.decode()}\n\n`);
+        for (const line of lines.push(decoder.decode())) feed(line);
+        const last = lines.rest();
+        if (last) feed(last);
+        feed("");
         ended = true;
       } else {
-        parser.feed(decoder.decode(r.value, { stream: true }));
+        for (const line of lines.push(decoder.decode(r.value, { stream: true }))) feed(line);
       }
       for (let i = 0; i < out.length; i++) yield out[i]!;
       out.length = 0;
@@ -129,6 +150,16 @@ export async function* mapSse<T>(body: ReadableStream<Uint8Array>, convert: SseC
     if (!done) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
+}
+
+const collectEvent: SseConverter<SseEvent> = (event, out) => {
+  out.push(event);
+  return false;
+};
+
+/** Server-sent events as they are framed (comments such as keep-alives are dropped). */
+export function decodeSse(body: ReadableStream<Uint8Array>, maxFrame = MAX_FRAME_LENGTH): AsyncGenerator<SseEvent> {
+  return mapSse(body, collectEvent, maxFrame);
 }
 
 /** Newline-delimited JSON lines as raw strings (a line split across chunks is reassembled). */

@@ -1,6 +1,6 @@
-import type { EventSourceMessage } from "eventsource-parser";
 import type { ChatChunk } from "../../openai/responses";
 import { UpstreamError } from "../failures";
+import type { SseEvent } from "../../streaming/decode";
 import { payloadJson } from "../http";
 import { mapOpenAIStreamError } from "./map-error";
 import { mapOpenAIFinishReason } from "./map-finish-reason";
@@ -12,7 +12,7 @@ import { chunkSchema, type WireChunk } from "./wire";
  * `error` object is an in-stream failure (thrown); anything unreadable is skipped and
  * reported, never forwarded.
  */
-export function convertOpenAIEvent(event: EventSourceMessage, out: ChatChunk[], onMalformed: (detail: string) => void): boolean {
+export function convertOpenAIEvent(event: SseEvent, out: ChatChunk[], onMalformed: (detail: string) => void): boolean {
   const data = event.data.trim();
   if (data === "[DONE]") return true;
   if (data === "") return false;
@@ -51,7 +51,7 @@ function checkedChunk(value: unknown, onMalformed: (detail: string) => void): Wi
 }
 
 /** The same over already framed events (the adapter fuses framing and conversion with mapSse). */
-export async function* convertOpenAIStream(events: AsyncIterable<EventSourceMessage>, onMalformed: (detail: string) => void): AsyncGenerator<ChatChunk> {
+export async function* convertOpenAIStream(events: AsyncIterable<SseEvent>, onMalformed: (detail: string) => void): AsyncGenerator<ChatChunk> {
   const out: ChatChunk[] = [];
   for await (const event of events) {
     const over = convertOpenAIEvent(event, out, onMalformed);
