@@ -25,7 +25,7 @@ export async function upstreamFetch(url: string, init: RequestInit & { signal: A
   try {
     res = await fetch(url, init);
   } catch (err) {
-    throw networkFailure(err, init.signal);
+    throw networkFailure(err, init.signal, "before-answer");
   }
   if (!res.body) return res;
   return new Response(networkBody(res.body, init.signal), { status: res.status, statusText: res.statusText, headers: res.headers });
@@ -54,16 +54,22 @@ function networkBody(body: ReadableStream<Uint8Array>, signal: AbortSignal): Rea
   );
 }
 
-/** A rejection from the network (fetch, a body read) in the failure vocabulary. */
-function networkFailure(err: unknown, signal: AbortSignal): UpstreamError {
+/**
+ * A rejection from the network (fetch, a body read) in the failure vocabulary. `before-answer`:
+ * fetch itself failed, nothing came back. workerd reports a refused connect exactly like a
+ * reset before the answer ("Network connection lost.", retryable: true; checked against a
+ * closed port and a fake that resets), and a refused port refuses again, so that is no reset
+ * worth a same-entry retry. A reset once the answer has begun stays one (DESIGN.md § Request path 4).
+ */
+function networkFailure(err: unknown, signal: AbortSignal, phase: "before-answer" | "body" = "body"): UpstreamError {
   if (err instanceof UpstreamError) return err;
   // The router aborts with a typed reason (timeout, client gone); prefer it over the fetch error.
   const aborted = abortFailure(signal);
   if (aborted) return aborted;
   const message = err instanceof Error ? err.message : String(err);
-  const reset = /reset|lost|closed|disconnect|EPIPE|terminated/i.test(message);
-  // workerd reports a refused connection and a reset alike ("Network connection lost").
-  return new UpstreamError({ kind: "connect", reset, message: reset ? "connection refused or lost" : "connection failed" });
+  const lost = /reset|lost|closed|disconnect|EPIPE|terminated/i.test(message);
+  if (lost && phase === "before-answer") return new UpstreamError({ kind: "connect", reset: false, message: "connection refused or lost before an answer" });
+  return new UpstreamError({ kind: "connect", reset: lost, message: lost ? "connection refused or lost" : "connection failed" });
 }
 
 /** An aborted signal's typed reason (a bare abort counts as the total budget spent), or undefined. */

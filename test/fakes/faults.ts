@@ -11,6 +11,7 @@
  *   headers-silent           send 200 headers, never a token
  *   slow-first:<ms>          headers at once, first token after <ms>
  *   cut:<n>                  send n content tokens, then end without finish or [DONE]
+ *   reset:<n>[:once]         send n content tokens, then destroy the socket (a reset mid-body; openai fake)
  *   stall:<n>                send n content tokens, then stay silent (connection open)
  *   malformed                one unparseable event in an otherwise good stream
  *   stream-error:<n>         an in-stream error object after n tokens

@@ -137,6 +137,8 @@ async function chat(ctx: FakeContext, provider: string, model: string): Promise<
   for (let i = 0; i < tokens.length; i++) {
     if (res.destroyed) return;
     if (f.name === "cut" && i === Number(f.args[0] ?? 1)) return void res.end();
+    // A reset once the answer has begun (the first call per model name when `:once`).
+    if (f.name === "reset" && i === Number(f.args[0] ?? 1) && (f.args[1] !== "once" || ctx.firstTime(`reset:${model}`))) return void ctx.req.socket.destroy();
     if (f.name === "stall" && i === Number(f.args[0] ?? 1)) return untilClosed(res);
     if (f.name === "stream-quote-key" && i === Number(f.args[0] ?? 1)) {
       send({ error: { message: `overloaded while serving key ${fakeKey(provider)}`, type: "server_error", code: "internal_error" } });

@@ -53,6 +53,23 @@ describe("chain walk", () => {
     expect(res.headers.get("x-mana-llm-attempts")).toBe(`dead-${t}/ok@${t}=connect`);
   });
 
+  it("does not retry a connection lost before any answer: workerd reports a refused port alike", async () => {
+    const t = tag();
+    const res = await postWith(env([`groq-${t}/close:once@${t}`, `openrouter-${t}/ok@${t}`]), "/v1/chat/completions", chat("mana/t"));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-mana-llm-resolved")).toBe(`openrouter-${t}/ok@${t}`);
+    expect(res.headers.get("x-mana-llm-attempts")).toBe(`groq-${t}/close:once@${t}=connect`);
+    expect((await fakeLog("openaiFakeUrl", t)).map((e) => e.provider)).toEqual(["groq", "openrouter"]);
+  });
+
+  it("retries a reset once the answer has begun on the same entry", async () => {
+    const t = tag();
+    const res = await postWith(env([`groq-${t}/reset:2:once@${t}`, `openrouter-${t}/ok@${t}`]), "/v1/chat/completions", chat("mana/t"));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-mana-llm-resolved")).toBe(`groq-${t}/reset:2:once@${t}`);
+    expect((await fakeLog("openaiFakeUrl", t)).map((e) => e.provider)).toEqual(["groq", "groq"]);
+  });
+
   for (const status of [500, 503]) {
     it(`falls back on a persistent ${status} after one same-entry retry`, async () => {
       const t = tag();
