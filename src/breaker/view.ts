@@ -26,10 +26,25 @@ interface Cached {
   gpu?: GpuState;
 }
 
+interface Pending {
+  task: Promise<void>;
+  /** Whether its answer could turn the next admit's from the cached one (else admit need not wait). */
+  mayChange(): boolean;
+}
+
+/** The one failure write in flight per provider: failures reported meanwhile ride on it. */
+interface FailureWrite {
+  /** Writes still to answer: this one, plus one follow-up when a failure was reported meanwhile. */
+  remaining: number;
+  /** The reason of the latest failure reported while this one was in flight, for the follow-up. */
+  owed: string | undefined;
+}
+
 interface IsolateView {
   verdicts: Map<string, Cached>;
-  /** Reports still on their way to the DO (state-changing ones only): the next admit waits for them. */
-  pending: Map<string, Promise<void>>;
+  /** Reports still on their way to the DO (state-changing ones only): the next admit may wait for them. */
+  pending: Map<string, Pending>;
+  failing: Map<string, FailureWrite>;
   /** Providers whose success this isolate has already written once. */
   seenSuccess: Set<string>;
 }
@@ -37,7 +52,7 @@ interface IsolateView {
 type HealthNamespace = Env["PROVIDER_HEALTH"];
 
 // Per isolate, keyed by the binding so separate environments (tests) never share verdicts.
-const views = isolateCache((_: HealthNamespace): IsolateView => ({ verdicts: new Map(), pending: new Map(), seenSuccess: new Set() }));
+const views = isolateCache((_: HealthNamespace): IsolateView => ({ verdicts: new Map(), pending: new Map(), failing: new Map(), seenSuccess: new Set() }));
 
 /** Drops this isolate's cached verdicts (tests that rewrite a DO's state behind the view's back). */
 export function forgetBreakerView(ns: HealthNamespace): void {
@@ -88,7 +103,7 @@ export function createBreakerGate(env: Env, settings: Settings, waitUntil: (p: P
 
     async admit(provider) {
       const pending = view.pending.get(provider);
-      if (pending) await withDeadline(pending, DO_DEADLINE_MS, clock).catch(() => {});
+      if (pending?.mayChange()) await withDeadline(pending.task, DO_DEADLINE_MS, clock).catch(() => {});
       const now = clock.now();
       const local = decideLocally(view.verdicts.get(provider), now, cacheMs);
       if (local !== "ask") return local === "admit";
@@ -122,21 +137,66 @@ export function createBreakerGate(env: Env, settings: Settings, waitUntil: (p: P
       // answered a request is no longer reported `unknown` (never checked) by the health pages.
       if (outcome.kind === "success" && view.seenSuccess.has(provider) && decideLocally(cached, now, cacheMs) === "admit" && cached!.verdict.consecutiveFailures === 0) return;
       if (outcome.kind === "success") view.seenSuccess.add(provider);
-      const task = (async () => {
-        try {
-          const verdict = await send(ns, provider, outcome, now);
-          remember(provider, verdict, now);
-        } catch (err) {
-          log("warn", "breaker.unreachable", { provider, op: `report:${outcome.kind}`, error: err instanceof Error ? err.message : String(err) });
-        }
-      })();
-      view.pending.set(provider, task);
-      void task.finally(() => {
-        if (view.pending.get(provider) === task) view.pending.delete(provider);
-      });
-      waitUntil(task);
+      if (outcome.kind === "failure") return reportFailure(provider, outcome.reason, now);
+      // A success can only change an admit when the breaker is not closed; a 429 opens it.
+      const mayChange = () => outcome.kind !== "success" || view.verdicts.get(provider)?.verdict.state !== "closed";
+      track(provider, write(provider, outcome, now), mayChange);
     },
   };
+
+  function write(provider: string, outcome: BreakerOutcome, now: number): Promise<void> {
+    return (async () => {
+      try {
+        remember(provider, await send(ns, provider, outcome, now), now);
+      } catch (err) {
+        log("warn", "breaker.unreachable", { provider, op: `report:${outcome.kind}`, error: err instanceof Error ? err.message : String(err) });
+      }
+    })();
+  }
+
+  function track(provider: string, task: Promise<void>, mayChange: () => boolean): void {
+    view.pending.set(provider, { task, mayChange });
+    void task.finally(() => {
+      if (view.pending.get(provider)?.task === task) view.pending.delete(provider);
+    });
+    waitUntil(task);
+  }
+
+  /**
+   * Failures are coalesced per provider (DESIGN.md § Cost per request): none is written for a
+   * provider known open, and while one write is in flight, later failures become one
+   * follow-up write on the same task, not a write each.
+   */
+  function reportFailure(provider: string, reason: string, now: number): void {
+    const cached = view.verdicts.get(provider);
+    if (cached?.verdict.state === "open" && decideLocally(cached, now, cacheMs) === "deny") return;
+    const inFlight = view.failing.get(provider);
+    if (inFlight) {
+      if (inFlight.owed === undefined) inFlight.remaining++;
+      inFlight.owed = reason;
+      return;
+    }
+    const w: FailureWrite = { remaining: 1, owed: undefined };
+    view.failing.set(provider, w);
+    const task = (async () => {
+      let next: string | undefined = reason;
+      let at = now;
+      while (next !== undefined) {
+        await write(provider, { kind: "failure", reason: next }, at);
+        w.remaining--;
+        next = w.owed;
+        w.owed = undefined;
+        at = clock.now();
+      }
+      view.failing.delete(provider);
+    })();
+    // Still closed after every write on its way (as this isolate counts): the admit's answer stands.
+    const mayChange = () => {
+      const c = view.verdicts.get(provider)?.verdict;
+      return !c || c.state !== "closed" || c.consecutiveFailures + w.remaining >= settings.breakerFailureThreshold;
+    };
+    track(provider, task, mayChange);
+  }
 }
 
 function send(ns: HealthNamespace, provider: string, outcome: BreakerOutcome, now: number): Promise<BreakerVerdict> {

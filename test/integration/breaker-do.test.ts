@@ -6,6 +6,7 @@ import { createBreakerGate, DO_DEADLINE_MS } from "../../src/breaker/view";
 import { loadSettings, type Settings } from "../../src/config/settings";
 import { systemClock, type Clock } from "../../src/lib/clock";
 import { envVars } from "../../src/lib/env";
+import { FakeClock } from "../helpers/fake-clock";
 import { tag } from "../helpers/http";
 import { captureLogs } from "../helpers/logs";
 
@@ -109,8 +110,11 @@ describe("ProviderHealth Durable Object", () => {
 });
 
 /** A namespace that counts calls and can be told to misbehave, in front of the real one. */
-function instrumented(mode: { kind: "real" } | { kind: "throw" } | { kind: "hang" }) {
+function instrumented(mode: { kind: "real" } | { kind: "throw" } | { kind: "hang" } | { kind: "hold-failures" }) {
   const calls: string[] = [];
+  // hold-failures: recordFailure reaches the DO only once release() is called.
+  const held: (() => void)[] = [];
+  const release = () => held.splice(0).forEach((go) => go());
   const ns = {
     getByName(name: string) {
       const real = env.PROVIDER_HEALTH.getByName(name);
@@ -120,12 +124,14 @@ function instrumented(mode: { kind: "real" } | { kind: "throw" } | { kind: "hang
           calls.push(`${op}:${name}`);
           if (mode.kind === "throw") return Promise.reject(new Error("Durable Object reset"));
           if (mode.kind === "hang") return new Promise(() => {});
-          return (real[op] as (...a: unknown[]) => Promise<unknown>)(...args);
+          const call = () => (real[op] as (...a: unknown[]) => Promise<unknown>)(...args);
+          if (mode.kind === "hold-failures" && op === "recordFailure") return new Promise<void>((go) => held.push(go)).then(call);
+          return call();
         };
       return { acquire: wrap("acquire"), recordSuccess: wrap("recordSuccess"), recordFailure: wrap("recordFailure"), recordRateLimited: wrap("recordRateLimited") };
     },
   };
-  return { calls, env: { ...env, PROVIDER_HEALTH: ns } as unknown as Env };
+  return { calls, release, env: { ...env, PROVIDER_HEALTH: ns } as unknown as Env };
 }
 
 function gate(e: Env, s: Settings = settings, clock?: Clock) {
@@ -247,5 +253,54 @@ describe("breaker view (isolate cache)", () => {
     expect(lines.some((l) => l.event === "breaker.unreachable" && l.provider === name)).toBe(true);
     expect(await g.admit(name)).toBe(true);
     expect(calls).toHaveLength(1);
+  });
+});
+
+describe("breaker view: failure reports coalesced per provider", () => {
+  const many = { ...settings, breakerCacheMs: 60_000, breakerFailureThreshold: 50 };
+
+  it("failures reported while one write is in flight ride on it as one follow-up write", async () => {
+    const { calls, release, env: e } = instrumented({ kind: "hold-failures" });
+    const { gate: g, settle } = gate(e, many);
+    const name = fresh();
+    await g.admit(name);
+    for (let i = 0; i < 5; i++) g.report(name, { kind: "failure", reason: "connect" });
+    await vi.waitFor(() => expect(calls.filter((c) => c === `recordFailure:${name}`)).toHaveLength(1));
+    release();
+    await vi.waitFor(() => expect(calls.filter((c) => c === `recordFailure:${name}`)).toHaveLength(2));
+    release();
+    await settle();
+    expect(calls.filter((c) => c === `recordFailure:${name}`)).toHaveLength(2);
+    expect(await stubFor(name).snapshot()).toMatchObject({ consecutiveFailures: 2 });
+  });
+
+  it("admit does not wait for a failure write that cannot open the breaker", async () => {
+    const { release, env: e } = instrumented({ kind: "hold-failures" });
+    // A clock whose timers never fire: an admit that waited for the held write would never answer.
+    const { gate: g, settle } = gate(e, many, new FakeClock(Date.now()));
+    const name = fresh();
+    await g.admit(name);
+    g.report(name, { kind: "failure", reason: "connect" });
+    let answer: boolean | undefined;
+    void g.admit(name).then((a) => (answer = a));
+    await vi.waitFor(() => expect(answer).toBe(true));
+    release();
+    await settle();
+  });
+
+  it("writes nothing for a provider this isolate knows is open", async () => {
+    const { calls, env: e } = instrumented({ kind: "real" });
+    const { gate: g, settle } = gate(e, { ...settings, breakerCacheMs: 60_000 });
+    const name = fresh();
+    await g.admit(name);
+    for (let i = 0; i < settings.breakerFailureThreshold; i++) {
+      g.report(name, { kind: "failure", reason: "connect" });
+      await settle();
+    }
+    expect(await g.admit(name)).toBe(false);
+    const writes = calls.filter((c) => c === `recordFailure:${name}`).length;
+    g.report(name, { kind: "failure", reason: "connect" });
+    await settle();
+    expect(calls.filter((c) => c === `recordFailure:${name}`)).toHaveLength(writes);
   });
 });

@@ -61,9 +61,9 @@ describe("GET /metrics", () => {
     expect(value(exp, "mana_llm_llm_latency_seconds_bucket", { provider: `groq-${t}`, model: `ok@${t}`, le: "+Inf" })).toBe(1);
     expect(value(exp, "mana_llm_alias_resolved_total", { alias: "mana/t", target: `groq-${t}/ok@${t}` })).toBe(1);
 
-    // A refused connection counts as a reset here and is retried once: two calls, two errors, one attempt.
-    expect(value(exp, "mana_llm_llm_requests_total", { provider: `dead-${t}`, model: `ok@${t}` })).toBe(2);
-    expect(value(exp, "mana_llm_llm_errors_total", { provider: `dead-${t}`, model: `ok@${t}`, error_type: "connect" })).toBe(2);
+    // A refused connection (no answer at all) is not retried on the same entry: one call, one error, one attempt.
+    expect(value(exp, "mana_llm_llm_requests_total", { provider: `dead-${t}`, model: `ok@${t}` })).toBe(1);
+    expect(value(exp, "mana_llm_llm_errors_total", { provider: `dead-${t}`, model: `ok@${t}`, error_type: "connect" })).toBe(1);
     expect(value(exp, "mana_llm_fallback_total", { from_model: `dead-${t}/ok@${t}`, to_model: `openrouter-${t}/ok@${t}`, reason: "connect" })).toBe(1);
     expect(value(exp, "mana_llm_alias_resolved_total", { alias: "mana/t", target: `openrouter-${t}/ok@${t}` })).toBe(1);
 
