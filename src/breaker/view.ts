@@ -193,7 +193,7 @@ export function createBreakerGate(env: Env, settings: Settings, waitUntil: (p: P
     // Still closed after every write on its way (as this isolate counts): the admit's answer stands.
     const mayChange = () => {
       const c = view.verdicts.get(provider)?.verdict;
-      return !c || c.state !== "closed" || c.consecutiveFailures + w.remaining >= settings.breakerFailureThreshold;
+      return c?.state !== "closed" || c.consecutiveFailures + w.remaining >= settings.breakerFailureThreshold;
     };
     track(provider, task, mayChange);
   }

@@ -114,7 +114,9 @@ function instrumented(mode: { kind: "real" } | { kind: "throw" } | { kind: "hang
   const calls: string[] = [];
   // hold-failures: recordFailure reaches the DO only once release() is called.
   const held: (() => void)[] = [];
-  const release = () => held.splice(0).forEach((go) => go());
+  const release = () => {
+    for (const go of held.splice(0)) go();
+  };
   const ns = {
     getByName(name: string) {
       const real = env.PROVIDER_HEALTH.getByName(name);
