@@ -13,12 +13,18 @@ export function displayPattern(path: string): string {
   return path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");
 }
 
+/** Display forms of the route patterns (a fixed, small set), so a request pays no regex for its label. */
+const displayed = new Map<string, string>();
+
 /** The route pattern that matched (middleware, registered for every method, does not count). */
 export function endpointOf(c: Context): string {
   const routes = matchedRoutes(c);
   for (let i = routes.length - 1; i >= 0; i--) {
     const r = routes[i]!;
-    if (r.method !== "ALL") return displayPattern(r.path);
+    if (r.method === "ALL") continue;
+    let shown = displayed.get(r.path);
+    if (shown === undefined) displayed.set(r.path, (shown = displayPattern(r.path)));
+    return shown;
   }
   return "unmatched";
 }
