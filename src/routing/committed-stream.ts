@@ -67,14 +67,16 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
     return { error, reason };
   };
   /** Sends a part's held chunks; how many went out. */
+  // A held head leaves in one write: the first token should not wait behind the role chunk's.
   const enqueueHead = (controller: ReadableStreamDefaultController<Uint8Array>, head: readonly ChatChunk[]): number => {
-    let sent = 0;
+    const parts: Uint8Array[] = [];
     for (const chunk of head) {
       const bytes = encode(chunk);
-      if (bytes) controller.enqueue(bytes);
-      if (bytes) sent++;
+      if (bytes) parts.push(bytes);
     }
-    return sent;
+    if (parts.length === 1) controller.enqueue(parts[0]!);
+    else if (parts.length > 1) controller.enqueue(concat(parts));
+    return parts.length;
   };
   const internalError = (err: unknown): Uint8Array => {
     const ours = asRouterError(err);
@@ -187,4 +189,14 @@ function sumUsage(a: Usage | undefined, b: Usage | undefined): Usage | undefined
     completion_tokens: a.completion_tokens + b.completion_tokens,
     total_tokens: a.total_tokens + b.total_tokens,
   };
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
 }
