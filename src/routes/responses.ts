@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { parseResponsesRequest } from "../openai/responses-api";
 import { readJsonBody } from "../openai/validate";
 import { answerResponses } from "../routing/answer";
