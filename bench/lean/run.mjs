@@ -29,8 +29,8 @@ const FIRST_TOKEN_SAMPLES = Number(process.env.BENCH_FIRST_TOKEN_SAMPLES ?? 100)
 const KEY = "bench-key";
 const CHAT = (model, stream = false) => JSON.stringify({ model, stream, messages: [{ role: "user", content: "hi" }] });
 
-/** The router's settings cap BREAKER_FAILURE_THRESHOLD at 100, and a dead primary fails twice
- * per request, so a closed breaker would open after ~50 requests. For the closed-breaker
+/** The router's settings cap BREAKER_FAILURE_THRESHOLD at 100, and a dead primary fails on
+ * every request, so a closed breaker would open after ~100 requests. For the closed-breaker
  * instance only, lift that validation bound in a copy of the bundle; nothing else changes. */
 const CLOSED_THRESHOLD = "1000000000";
 function liftThresholdCap(dir) {
