@@ -66,6 +66,7 @@ export async function attemptChat(input: AttemptInput, mode: "stream" | "aggrega
     if (release) abort(RELEASED);
   };
 
+  let answered = false;
   try {
     const start = now();
     const firstByteDeadline = start + clocks.firstByteMs;
@@ -77,6 +78,7 @@ export async function attemptChat(input: AttemptInput, mode: "stream" | "aggrega
       onMalformed: input.onMalformed,
     });
     const opened = await watchdog.race(opening, Math.min(firstByteDeadline, clocks.requestDeadline));
+    answered = !isTimedOut(opened);
     if (isTimedOut(opened)) {
       opening.catch(() => {});
       const err = new UpstreamError({ kind: "timeout", phase: firstByteDeadline <= clocks.requestDeadline ? "first-byte" : "total" });
@@ -104,7 +106,8 @@ export async function attemptChat(input: AttemptInput, mode: "stream" | "aggrega
   } catch (err) {
     // A typed failure, or our own bug rethrown as it is (the walk tells them apart).
     const failure = upstreamFailureOf(err, ac.signal) ?? err;
-    close();
+    // A connect that failed before any answer left nothing to release: no abort to dispatch.
+    close(answered || !(failure instanceof UpstreamError && failure.failure.kind === "connect"));
     throw failure;
   }
 }
