@@ -10,6 +10,9 @@ const UNIT_IN_WORKERD = "test/unit/config-aliases.test.ts";
 export default defineConfig({
   test: {
     testTimeout: 20_000,
+    // Vitest's default on a 2-core machine is one file at a time (≈105 s here); the integration files mostly wait on
+    // loopback sockets and workerd, so three at once keep both cores busy (≈52 s).
+    maxWorkers: 3,
     // A fuzz run of 100,000 cases would otherwise hit the default hook timeout too.
     hookTimeout: 60_000,
     // The Worker logs a structured line per failure it handles; show them only for failing tests.
@@ -43,9 +46,10 @@ export default defineConfig({
                   GOOGLE_BASE_URL: `${inject("geminiFakeUrl")}/v1beta`,
                   GOOGLE_API_KEY: "goog-fake-secret",
                   OLLAMA_URL: inject("ollamaFakeUrl"),
-                  // Short timeouts so timeout tests take well under a second each.
-                  FIRST_BYTE_TIMEOUT_MS: "400",
-                  STREAM_IDLE_TIMEOUT_MS: "400",
+                  // Short enough that a timeout test takes about a second, long enough that a healthy fake on a busy
+                  // machine (another job, three test files at once) is never mistaken for a silent one.
+                  FIRST_BYTE_TIMEOUT_MS: "1000",
+                  STREAM_IDLE_TIMEOUT_MS: "1000",
                   REQUEST_TIMEOUT_MS: "8000",
                   // The fuzz suite's size, seed and replay path (test/fuzz/harness.ts); `npm run fuzz` sets FUZZ_RUNS=100000.
                   FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",

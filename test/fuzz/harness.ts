@@ -7,7 +7,7 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { ErrorBody } from "../../src/openai/errors";
-import { call, postJson } from "../helpers/http";
+import { call, postWith } from "../helpers/http";
 
 const vars = env as unknown as Record<string, string | undefined>;
 const TOTAL = Number(vars.FUZZ_RUNS || 2_400);
@@ -58,7 +58,8 @@ export async function expectWellFormed(res: Response, label: string): Promise<Er
 
 /** The Worker is still healthy: a plain request to a healthy fake answers 200 and no breaker is open. */
 export async function expectHealthy(model = "groq/ok@fuzz-health"): Promise<void> {
-  const res = await postJson("/v1/chat/completions", { model, messages: [{ role: "user", content: "hi" }] });
+  // Health, not speed: a generous first-byte budget so a busy machine is not mistaken for a broken Worker.
+  const res = await postWith({ FIRST_BYTE_TIMEOUT_MS: "15000", STREAM_IDLE_TIMEOUT_MS: "15000" }, "/v1/chat/completions", { model, messages: [{ role: "user", content: "hi" }] });
   expect(res.status, await res.clone().text()).toBe(200);
   const health = await (await call("/v1/health")).json<{ providers: Record<string, { state: string }> }>();
   for (const [name, p] of Object.entries(health.providers)) expect(p.state, name).not.toBe("open");

@@ -71,7 +71,7 @@ describe("cold models", () => {
   it("as the only entry, a cold model answers after its load (longer than FIRST_BYTE_TIMEOUT_MS); the breaker stays closed", async () => {
     const t = tag();
     const gpu = `gpu-${t}`;
-    const model = `cold:1200@${t}`;
+    const model = `cold:2500@${t}`;
     const bindings = vars(t, [`${gpu}/${model}`], gpu);
     await sweep(bindings);
     expect((await gpuHealth(bindings, gpu)).loaded_models).not.toContain(model);
@@ -102,7 +102,7 @@ describe("cold models", () => {
   it("embeddings: a later entry of another model is no way out (different vectors), so the cold model is waited for", async () => {
     const t = tag();
     const gpu = `gpu-${t}`;
-    const model = `cold:1000@${t}`;
+    const model = `cold:2500@${t}`;
     const bindings = vars(t, [`${gpu}/${model}`, `groq-${t}/ok@${t}`], gpu);
     await sweep(bindings);
     const res = await postWith(bindings, "/v1/embeddings", { model: "mana/t", input: "alpha" });
