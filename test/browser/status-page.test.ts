@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startFakeOllama } from "../fakes/ollama";
 import { startFakeOpenAI } from "../fakes/openai-compatible";
 import type { FakeServer } from "../fakes/server";
-import { type DevWorker, startDevWorker } from "./dev-worker";
+import { type DevWorker, spawnDevWorker } from "../../scripts/demo/worker";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const SCREENSHOT = join(ROOT, "test-output/status-page.png");
@@ -60,19 +60,16 @@ beforeAll(async () => {
   tempDir = mkdtempSync(join(tmpdir(), "mana-status-"));
   gpu = await startFakeOllama();
   cloud = await startFakeOpenAI();
-  worker = await startDevWorker(ROOT, tempDir, {
-    API_KEYS: API_KEY,
-    ADMIN_API_KEYS: ADMIN_KEY,
-    GROQ_API_KEY: "sk-groq-fake-secret",
-    FIRST_BYTE_TIMEOUT_MS: "3000",
+  // The demo's wrangler dev runner: its own state dir, no .dev.vars, every binding by --var, the process group stopped after.
+  worker = await spawnDevWorker({
+    root: ROOT,
+    tempDir,
+    vars: { API_KEYS: API_KEY, ADMIN_API_KEYS: ADMIN_KEY, GROQ_API_KEY: "sk-groq-fake-secret", FIRST_BYTE_TIMEOUT_MS: "3000" },
+    readyTimeoutMs: 90_000,
   });
-  await vi.waitFor(
-    async () => {
-      const res = await fetch(`${worker.url}/health`).catch(() => undefined);
-      if (res?.status !== 200) throw new Error(`wrangler dev not ready; see ${worker.logFile}:\n${readFileSync(worker.logFile, "utf8").slice(-2000)}`);
-    },
-    { timeout: 90_000, interval: 250 },
-  );
+  await worker.ready.catch((err: Error) => {
+    throw new Error(`${err.message}; see ${worker.logFile}:\n${readFileSync(worker.logFile, "utf8").slice(-2000)}`);
+  });
   const put = await fetch(`${worker.url}/v1/aliases`, { method: "PUT", headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/yaml" }, body: aliasesYaml() });
   expect(put.status, await put.clone().text()).toBe(200);
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
