@@ -6,6 +6,7 @@
  * unless the alias opted in to resume and a later entry continues the answer (resume.ts).
  */
 import type { ChainEntry } from "../config/aliases";
+import { concatBytes } from "../lib/bytes";
 import { asRouterError, ClientGone } from "../lib/errors";
 import { log } from "../lib/log";
 import { redactSecrets } from "../lib/redact";
@@ -75,7 +76,7 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
       if (bytes) parts.push(bytes);
     }
     if (parts.length === 1) controller.enqueue(parts[0]!);
-    else if (parts.length > 1) controller.enqueue(concat(parts));
+    else if (parts.length > 1) controller.enqueue(concatBytes(parts));
     return parts.length;
   };
   const internalError = (err: unknown): Uint8Array => {
@@ -189,14 +190,4 @@ function sumUsage(a: Usage | undefined, b: Usage | undefined): Usage | undefined
     completion_tokens: a.completion_tokens + b.completion_tokens,
     total_tokens: a.total_tokens + b.total_tokens,
   };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }

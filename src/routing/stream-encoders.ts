@@ -4,6 +4,7 @@
  * response.completed / response.incomplete. After a failure past the commit point each
  * ends in its own error shape: one `error` event without `[DONE]`, or `response.failed`.
  */
+import { concatBytes } from "../lib/bytes";
 import type { ApiError } from "../openai/errors";
 import { errorEvent } from "../openai/errors";
 import type { ChatChunk } from "../openai/responses";
@@ -53,12 +54,5 @@ export function responsesSseEncoder(encoder: ResponsesStreamEncoder): StreamEnco
 
 function frame(events: ResponseStreamEvent[]): Uint8Array | undefined {
   if (events.length === 0) return undefined;
-  const parts = events.map(encodeResponsesEvent);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(events.map(encodeResponsesEvent));
 }

@@ -383,7 +383,8 @@ const GENERATION_CONFIG = new Set([
   "responseLogprobs",
   "logprobs",
 ]);
-const SCHEMA_KEYS = new Set([
+/** Every key Gemini's Schema message defines; anything else is a 400 upstream (the sanitize-schema tests use it too). */
+export const GEMINI_SCHEMA_KEYS: ReadonlySet<string> = new Set([
   "type",
   "format",
   "title",
@@ -458,7 +459,7 @@ function notContent(v: unknown): boolean {
 function validateSchema(schema: unknown, at: string): string | undefined {
   if (typeof schema !== "object" || schema === null || Array.isArray(schema)) return `Invalid value at '${at}': must be an object`;
   const s = schema as Json;
-  for (const k of Object.keys(s)) if (!SCHEMA_KEYS.has(k)) return unknownName(k, at);
+  for (const k of Object.keys(s)) if (!GEMINI_SCHEMA_KEYS.has(k)) return unknownName(k, at);
   if (s.type !== undefined && !SCHEMA_TYPES.has(String(s.type))) return `Invalid value at '${at}.type' (type.googleapis.com/google.ai.generativelanguage.v1beta.Type), "${String(s.type)}"`;
   if (Array.isArray(s.enum) && s.enum.some((e) => typeof e !== "string")) return `Invalid value at '${at}.enum': enum values must be strings`;
   const props = s.properties as Json | undefined;

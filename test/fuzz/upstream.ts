@@ -9,6 +9,7 @@
  */
 import fc from "fast-check";
 import { expect } from "vitest";
+import { concatBytes } from "../../src/lib/bytes";
 import { callWith, chainYaml, hostileProviders, postWith, scriptFake, sseEvents } from "../helpers/http";
 import { expectWellFormed, show } from "./harness";
 
@@ -158,14 +159,7 @@ export function upstreamCase(wire: Wire): fc.Arbitrary<UpstreamCase> {
 }
 
 function bytesOf(frames: readonly (string | Uint8Array)[]): Uint8Array {
-  const parts = frames.map((p) => (typeof p === "string" ? new TextEncoder().encode(p) : p));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(frames.map((p) => (typeof p === "string" ? new TextEncoder().encode(p) : p)));
 }
 
 function base64(bytes: Uint8Array): string {

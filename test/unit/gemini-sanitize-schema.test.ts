@@ -1,38 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { MAX_SCHEMA_DEPTH, MAX_SCHEMA_NODES, toGeminiSchema } from "../../src/providers/gemini/sanitize-schema";
 import type { GeminiSchema } from "../../src/providers/gemini/wire";
-
-/** Every key Gemini's Schema message defines; anything else is a 400 upstream. */
-const GEMINI_KEYS = new Set([
-  "type",
-  "format",
-  "title",
-  "description",
-  "nullable",
-  "enum",
-  "maxItems",
-  "minItems",
-  "properties",
-  "required",
-  "minProperties",
-  "maxProperties",
-  "minLength",
-  "maxLength",
-  "pattern",
-  "example",
-  "anyOf",
-  "propertyOrdering",
-  "default",
-  "items",
-  "minimum",
-  "maximum",
-]);
+import { GEMINI_SCHEMA_KEYS } from "../fakes/gemini";
 
 function foreignKeys(schema: unknown, at = "$"): string[] {
   if (typeof schema !== "object" || schema === null) return [];
   const s = schema as Record<string, unknown>;
   const bad = Object.keys(s)
-    .filter((k) => !GEMINI_KEYS.has(k))
+    .filter((k) => !GEMINI_SCHEMA_KEYS.has(k))
     .map((k) => `${at}.${k}`);
   for (const [name, sub] of Object.entries((s.properties as Record<string, unknown>) ?? {})) bad.push(...foreignKeys(sub, `${at}.properties.${name}`));
   if (s.items) bad.push(...foreignKeys(s.items, `${at}.items`));
