@@ -20,39 +20,13 @@ import { join } from "node:path";
 import { deadAddress, freePort, startFakeUpstream } from "./fake-upstream.mjs";
 import { findWrk, firstTokenSample, loadRun, quantile } from "./load.mjs";
 import { measureWranglerDev } from "./wrangler-dev.mjs";
+import { CHAT, CLOSED_THRESHOLD, KEY, liftThresholdCap, routerVars } from "./targets.mjs";
 import { bundle, cpuSeconds, ROOT, serve } from "./workerd.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 2);
 const FIRST_TOKEN_SAMPLES = Number(process.env.BENCH_FIRST_TOKEN_SAMPLES ?? 100);
-const KEY = "bench-key";
-const CHAT = (model, stream = false) => JSON.stringify({ model, stream, messages: [{ role: "user", content: "hi" }] });
-
-/** The router's settings cap BREAKER_FAILURE_THRESHOLD at 100, and a dead primary fails on
- * every request, so a closed breaker would open after ~100 requests. For the closed-breaker
- * instance only, lift that validation bound in a copy of the bundle; nothing else changes. */
-const CLOSED_THRESHOLD = "1000000000";
-function liftThresholdCap(dir) {
-  const file = join(dir, "index.js");
-  const src = readFileSync(file, "utf8");
-  const out = src.replace(/(BREAKER_FAILURE_THRESHOLD\s*:\s*\{\s*schema\s*:\s*[\w$]+\(\s*1\s*,\s*)100(\s*\))/, `$1${CLOSED_THRESHOLD}$2`);
-  if (out === src) return false;
-  writeFileSync(file, out);
-  return true;
-}
-
-function routerVars(fakeUrl, dead) {
-  // Flow-style YAML on one line: it also travels through a .env file for `wrangler dev`.
-  const aliasesYaml =
-    `{providers: {dead: {kind: openai, base_url: '${dead}/v1', api_key_env: DEAD_API_KEY}, limited: {kind: openai, base_url: '${fakeUrl}/v1', api_key_env: GROQ_API_KEY, max_concurrent: 1000}}, aliases: {` +
-    `mana/bench-one: {description: one entry, chain: [groq/ok]}, ` +
-    `mana/bench-drip: {description: one entry streamed, chain: [groq/drip]}, ` +
-    `mana/bench-dead-first: {description: dead primary then groq, chain: [dead/ok, groq/ok]}, ` +
-    `mana/bench-limited: {description: one entry with max_concurrent, chain: [limited/ok]}}, default: mana/bench-one}`;
-  return { API_KEYS: KEY, GROQ_BASE_URL: `${fakeUrl}/v1`, GROQ_API_KEY: "sk-bench-groq", DEAD_API_KEY: "sk-bench-dead", ALIASES_YAML: aliasesYaml };
-}
-
 async function breakerState(server) {
   const res = await fetch(`${server.url}/v1/health`, { headers: { authorization: `Bearer ${KEY}` } });
   const p = (await res.json()).providers?.dead;

@@ -56,8 +56,8 @@ export function benchEnv() {
 }
 
 /** Bundles the Worker of `configPath` into `outdir`; returns what a workerd config needs. */
-export function bundle(configPath, outdir) {
-  execFileSync(join(BIN, "wrangler"), ["deploy", "--dry-run", "--outdir", outdir, "-c", configPath], { cwd: ROOT, env: benchEnv(), stdio: ["ignore", "ignore", "inherit"] });
+export function bundle(configPath, outdir, extraArgs = []) {
+  execFileSync(join(BIN, "wrangler"), ["deploy", "--dry-run", "--outdir", outdir, "-c", configPath, ...extraArgs], { cwd: ROOT, env: benchEnv(), stdio: ["ignore", "ignore", "inherit"] });
   const toml = parseWranglerToml(readFileSync(configPath, "utf8"));
   const files = readdirSync(outdir).filter((f) => !f.endsWith(".map") && f !== "README.md");
   const modules = files.map((name) => ({ name, kind: moduleKind(name) }));
@@ -122,7 +122,7 @@ const mainWorker :Workerd.Worker = (
 }
 
 /** Starts `workerd serve` on the config; resolves once it answers HTTP. */
-export async function serve(b, { name, port, vars, workdir }) {
+export async function serve(b, { name, port, vars, workdir, extraArgs = [] }) {
   const storageDir = join(workdir, `${name}-do`);
   mkdirSync(storageDir, { recursive: true });
   const configPath = join(workdir, `${name}.capnp`);
@@ -130,7 +130,7 @@ export async function serve(b, { name, port, vars, workdir }) {
   const logPath = join(workdir, `${name}.log`);
   const log = openSync(logPath, "w");
   // --experimental: durableObjectStorage.localDisk is marked experimental in workerd's schema.
-  const child = spawn(join(BIN, "workerd"), ["serve", configPath, "--experimental"], { stdio: ["ignore", log, log] });
+  const child = spawn(join(BIN, "workerd"), ["serve", configPath, "--experimental", ...extraArgs], { stdio: ["ignore", log, log] });
   let exited = null;
   child.on("exit", (code, signal) => (exited = { code, signal }));
   const url = `http://127.0.0.1:${port}`;
