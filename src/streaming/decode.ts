@@ -28,6 +28,26 @@ export class FrameTooLong extends Error {
   }
 }
 
+/**
+ * A read of the body itself failed (a reset, the router's own abort): the network's fault, not a
+ * converter's. The decoders read the raw body, so they name the failure; providers/http.ts
+ * types it (`connect`, or the abort's reason) without a stream wrapped around every body.
+ */
+export class BodyReadFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`reading the upstream body failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = "BodyReadFailed";
+  }
+}
+
+async function read(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<ReadableStreamReadResult<Uint8Array>> {
+  try {
+    return await reader.read();
+  } catch (err) {
+    throw new BodyReadFailed(err);
+  }
+}
+
 const frameTooLong = (what: string) => (length: number) => new FrameTooLong(what, length);
 
 /** Reads a body as text, chunk by chunk, releasing (cancelling) it when the consumer stops early. */
@@ -37,7 +57,7 @@ async function* textChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<str
   let done = false;
   try {
     while (true) {
-      const r = await reader.read();
+      const r = await read(reader);
       if (r.done) {
         done = true;
         const tail = decoder.decode();
@@ -130,7 +150,7 @@ export async function* mapSse<T>(body: ReadableStream<Uint8Array>, convert: SseC
   let done = false;
   try {
     while (!ended) {
-      const r = await reader.read();
+      const r = await read(reader);
       if (r.done) {
         done = true;
         for (const line of lines.push(decoder.decode())) feed(line);

@@ -5,7 +5,7 @@
 import { estimateTokens as estimate } from "../../lib/estimate-tokens";
 import type { EmbeddingsResult } from "../../openai/responses";
 import { UpstreamError } from "../failures";
-import { payloadJson } from "../http";
+import { readPayloadJson } from "../http";
 import type { EmbedCall } from "../types";
 import { modelPath, sendGemini } from "./endpoints";
 import { batchEmbedResponseSchema } from "./wire";
@@ -48,7 +48,7 @@ export async function embedGemini(call: EmbedCall): Promise<EmbeddingsResult> {
     const batch = texts.slice(at, at + GEMINI_EMBED_BATCH);
     const body = buildBatchEmbedRequest(call.model, batch, call.request.dimensions);
     const res = await sendGemini(call.provider, `${modelPath(call.model)}:batchEmbedContents`, call.signal, body);
-    const json = payloadJson(await res.text());
+    const json = await readPayloadJson(res, call.signal);
     if (json === undefined) throw new UpstreamError({ kind: "malformed", message: "Gemini batchEmbedContents answer is not JSON" });
     vectors.push(...parseBatchEmbedResponse(json, batch.length));
   }

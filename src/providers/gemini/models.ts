@@ -1,7 +1,7 @@
 /** Gemini `GET /models` (paged) → OpenAI model entries named `<provider>/<id>`. */
 import type { ModelInfo } from "../../openai/responses";
 import { UpstreamError } from "../failures";
-import { payloadJson } from "../http";
+import { readPayloadJson } from "../http";
 import type { ProviderConfig } from "../types";
 import { sendGemini } from "./endpoints";
 import { modelsPageSchema } from "./wire";
@@ -28,7 +28,7 @@ export async function listGeminiModels(provider: ProviderConfig, signal: AbortSi
     if (token) query.set("pageToken", token);
     const res = await sendGemini(provider, `models?${query}`, signal);
     // A failing read is a typed network failure (upstreamFetch); only unparseable text is malformed.
-    const json = payloadJson(await res.text());
+    const json = await readPayloadJson(res, signal);
     if (json === undefined) throw new UpstreamError({ kind: "malformed", message: "Gemini models list is not JSON" });
     const { models, nextPageToken } = geminiModelsPage(json, provider.name);
     out.push(...models);

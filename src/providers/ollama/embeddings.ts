@@ -40,5 +40,5 @@ export async function embedOllama(call: EmbedCall): Promise<EmbeddingsResult> {
   }
   const body = buildOllamaEmbedRequest(call.model, inputs, call.request.dimensions);
   const res = await sendOllama(call.provider, "/api/embed", call.signal, body);
-  return parseOllamaEmbedResponse(await readOllamaJson(res, "/api/embed"), inputs);
+  return parseOllamaEmbedResponse(await readOllamaJson(res, "/api/embed", call.signal), inputs);
 }

@@ -4,7 +4,7 @@
  * not allow, and a server-side caller has none to claim.
  */
 import { UpstreamError } from "../failures";
-import { payloadJson, readErrorBody, upstreamFetch } from "../http";
+import { readErrorBody, readPayloadJson, upstreamFetch } from "../http";
 import type { ProviderConfig } from "../types";
 import { mapOllamaError } from "./map-error";
 
@@ -45,10 +45,10 @@ export function assertNotHtml(res: Response, path: string): void {
   }
 }
 
-/** The JSON of a 2xx answer; a failing read (reset, abort) is typed by upstreamFetch's body. */
-export async function readOllamaJson(res: Response, path: string): Promise<unknown> {
+/** The JSON of a 2xx answer; a failing read (reset, abort) is a typed network failure. */
+export async function readOllamaJson(res: Response, path: string, signal: AbortSignal): Promise<unknown> {
   assertNotHtml(res, path);
-  const value = payloadJson(await res.text());
+  const value = await readPayloadJson(res, signal);
   if (value === undefined) throw new UpstreamError({ kind: "malformed", message: `${path} answered with invalid JSON` });
   return value;
 }

@@ -19,11 +19,11 @@ export function parseOllamaPs(body: unknown): string[] | null {
 
 export async function loadedOllamaModels(provider: ProviderConfig, signal: AbortSignal): Promise<string[] | null> {
   const res = await sendOllama(provider, "/api/ps", signal);
-  return parseOllamaPs(await readOllamaJson(res, "/api/ps"));
+  return parseOllamaPs(await readOllamaJson(res, "/api/ps", signal));
 }
 
 export async function warmOllamaModel(provider: ProviderConfig, model: string, signal: AbortSignal): Promise<boolean> {
   const res = await sendOllama(provider, "/api/generate", signal, { model, keep_alive: WARM_KEEP_ALIVE });
-  await readOllamaJson(res, "/api/generate");
+  await readOllamaJson(res, "/api/generate", signal);
   return true;
 }

@@ -28,5 +28,5 @@ export function parseOllamaTags(body: unknown, providerName: string): ModelInfo[
 
 export async function listOllamaModels(provider: ProviderConfig, signal: AbortSignal): Promise<ModelInfo[]> {
   const res = await sendOllama(provider, "/api/tags", signal);
-  return parseOllamaTags(await readOllamaJson(res, "/api/tags"), provider.name);
+  return parseOllamaTags(await readOllamaJson(res, "/api/tags", signal), provider.name);
 }

@@ -1,7 +1,7 @@
 /** OpenAI embeddings → `POST /embeddings`: the request as the client meant it, floats back. */
 import type { EmbeddingsResult } from "../../openai/responses";
 import { UpstreamError } from "../failures";
-import { payloadJson } from "../http";
+import { readPayloadJson } from "../http";
 import type { EmbedCall } from "../types";
 import { sendOpenAI } from "./endpoints";
 import { embeddingsResponseSchema } from "./wire";
@@ -24,5 +24,5 @@ export function parseOpenAIEmbedResponse(json: unknown, expected: number): Embed
 
 export async function embedOpenAI({ provider, model, request, inputs, signal }: EmbedCall): Promise<EmbeddingsResult> {
   const res = await sendOpenAI(provider, "/embeddings", { signal, body: buildOpenAIEmbedRequest(model, inputs, request.dimensions) });
-  return parseOpenAIEmbedResponse(payloadJson(await res.text()), inputs.length);
+  return parseOpenAIEmbedResponse(await readPayloadJson(res, signal), inputs.length);
 }

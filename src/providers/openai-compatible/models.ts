@@ -1,7 +1,7 @@
 /** `GET /models` → OpenAI model entries named `<provider>/<id>`. */
 import type { ModelInfo } from "../../openai/responses";
 import { UpstreamError } from "../failures";
-import { payloadJson } from "../http";
+import { readPayloadJson } from "../http";
 import type { ProviderConfig } from "../types";
 import { sendOpenAI } from "./endpoints";
 import { modelEntrySchema, modelsListSchema } from "./wire";
@@ -17,5 +17,5 @@ export function parseOpenAIModels(json: unknown, providerName: string): ModelInf
 
 export async function listOpenAIModels(provider: ProviderConfig, signal: AbortSignal): Promise<ModelInfo[]> {
   const res = await sendOpenAI(provider, "/models", { signal });
-  return parseOpenAIModels(payloadJson(await res.text()), provider.name);
+  return parseOpenAIModels(await readPayloadJson(res, signal), provider.name);
 }
