@@ -60,10 +60,14 @@ export async function startFakeUpstream() {
     handle(req, res).catch(() => res.destroy());
   });
   server.keepAliveTimeout = 60_000;
+  // How many TCP connections the Workers opened: a body cancelled before its end cannot be reused.
+  let connections = 0;
+  server.on("connection", () => connections++);
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address();
   return {
     url: `http://127.0.0.1:${port}`,
+    connections: () => connections,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }

@@ -72,6 +72,8 @@ const TRANSITIONS_SCHEMA = `CREATE TABLE IF NOT EXISTS transitions (
 export class ProviderHealth extends DurableObject<Env> {
   private schemaReady = false;
   private policy: BreakerPolicy | undefined;
+  /** The breaker state as stored (see load). */
+  private current: { state: BreakerState; text: string } | undefined;
   private readonly gpu: GpuStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -170,8 +172,9 @@ export class ProviderHealth extends DurableObject<Env> {
     if (typeof now !== "number" || !Number.isFinite(now)) throw new TypeError("now must be epoch milliseconds");
     this.ensureSchema();
     const before = this.load();
-    const result = step(before, event, now, this.getPolicy());
-    if (JSON.stringify(result.state) !== JSON.stringify(before)) this.store(result.state, now);
+    const result = step(before.state, event, now, this.getPolicy());
+    const text = JSON.stringify(result.state);
+    if (text !== before.text) this.store(result.state, text, now);
     for (const t of result.transitions) {
       this.ctx.storage.sql.exec("INSERT INTO transitions (from_state, to_state, count) VALUES (?, ?, 1) ON CONFLICT (from_state, to_state) DO UPDATE SET count = count + 1", t.from, t.to);
       log(t.to === "closed" ? "info" : "warn", "breaker.transition", {
@@ -201,22 +204,32 @@ export class ProviderHealth extends DurableObject<Env> {
     return this.policy;
   }
 
-  private load(): BreakerState {
+  /**
+   * The state and its stored text. An instance is the only writer of its storage, so after
+   * the first read the copy in memory is the state (write-through; issue 10: no SELECT and
+   * parse per report).
+   */
+  private load(): { state: BreakerState; text: string } {
+    if (this.current) return this.current;
     const row = this.ctx.storage.sql.exec<{ state: string }>("SELECT state FROM breaker WHERE id = 1").toArray()[0];
-    if (!row) return initialBreakerState();
-    try {
-      return reviveBreakerState(JSON.parse(row.state));
-    } catch {
-      log("error", "breaker.state_unreadable", { provider: this.provider });
-      return initialBreakerState();
+    let state = initialBreakerState();
+    if (row) {
+      try {
+        state = reviveBreakerState(JSON.parse(row.state));
+      } catch {
+        log("error", "breaker.state_unreadable", { provider: this.provider });
+      }
     }
+    this.current = { state, text: row?.state ?? JSON.stringify(state) };
+    return this.current;
   }
 
-  private store(state: BreakerState, now: number): void {
+  private store(state: BreakerState, text: string, now: number): void {
     this.ctx.storage.sql.exec(
       "INSERT INTO breaker (id, state, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-      JSON.stringify(state),
+      text,
       now,
     );
+    this.current = { state, text };
   }
 }
