@@ -3,10 +3,11 @@
  * (alias, chain index, and the line when the YAML parser knows it).
  */
 import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from "yaml";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { BUILTIN_PROVIDERS } from "../providers/builtins";
 import type { ProviderKind } from "../providers/types";
 import { MisconfigurationError } from "../lib/errors";
+import "../lib/zod-locale";
 import { checkExpansion, MAX_YAML_ALIASES, MAX_YAML_EXPANDED_NODES, type ExpansionProblem } from "./yaml-expansion";
 
 export interface ChainEntry {
@@ -70,20 +71,23 @@ const PROVIDER_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const providerSchema = z.strictObject({
   kind: z.enum(["openai", "ollama", "gemini"], { error: "kind must be one of openai, ollama, gemini" }),
   base_url: z.url({ protocol: /^https?$/, error: "base_url must be an http(s) URL" }),
-  api_key_env: z
-    .string({ error: "api_key_env must name the environment variable holding the key" })
-    .regex(/^[A-Z_][A-Z0-9_]*$/, "api_key_env must be an UPPER_SNAKE environment variable name")
-    .optional(),
-  max_concurrent: z.int({ error: "max_concurrent must be a whole number" }).min(1, "max_concurrent must be at least 1").max(1_000, "max_concurrent must be at most 1000").optional(),
-  prefill: z.boolean({ error: "prefill must be true or false" }).optional(),
+  api_key_env: z.optional(
+    z
+      .string({ error: "api_key_env must name the environment variable holding the key" })
+      .check(z.regex(/^[A-Z_][A-Z0-9_]*$/, "api_key_env must be an UPPER_SNAKE environment variable name")),
+  ),
+  max_concurrent: z.optional(
+    z.int({ error: "max_concurrent must be a whole number" }).check(z.gte(1, "max_concurrent must be at least 1"), z.lte(1_000, "max_concurrent must be at most 1000")),
+  ),
+  prefill: z.optional(z.boolean({ error: "prefill must be true or false" })),
 });
 
 const aliasSchema = z.looseObject(
   {
     description: z.string({ error: "description must be a string" }),
-    chain: z.array(z.string({ error: "chain entries must be strings" }), { error: "chain must be a list of provider/model strings" }).min(1, "chain must not be empty"),
-    same_vector_space: z.boolean({ error: "same_vector_space must be true or false" }).optional(),
-    resume: z.boolean({ error: "resume must be true or false" }).optional(),
+    chain: z.array(z.string({ error: "chain entries must be strings" }), { error: "chain must be a list of provider/model strings" }).check(z.minLength(1, "chain must not be empty")),
+    same_vector_space: z.optional(z.boolean({ error: "same_vector_space must be true or false" })),
+    resume: z.optional(z.boolean({ error: "resume must be true or false" })),
   },
   { error: "an alias must be a mapping with description and chain" },
 );
@@ -92,7 +96,7 @@ const rootSchema = z.looseObject(
   {
     aliases: z.record(z.string(), aliasSchema, { error: "aliases must be a mapping of alias name → {description, chain}" }),
     default: z.string({ error: "default must name one of the aliases" }),
-    providers: z.record(z.string(), providerSchema, { error: "providers must be a mapping of name → {kind, base_url, api_key_env}" }).nullable().optional(),
+    providers: z.optional(z.nullable(z.record(z.string(), providerSchema, { error: "providers must be a mapping of name → {kind, base_url, api_key_env}" }))),
   },
   { error: "the root of aliases.yaml must be a mapping" },
 );

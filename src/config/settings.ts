@@ -2,19 +2,15 @@
  * Settings from the Worker environment, validated with zod. An invalid value is an error
  * naming the variable — never a silent default.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
+import "../lib/zod-locale";
 import { envString, type EnvStrings } from "../lib/env";
 import { BUILTIN_PROVIDERS, prefillVar } from "../providers/builtins";
 import type { ProviderConfig } from "../providers/types";
 import { ConfigError, type RouterConfig } from "./aliases";
 
-const int = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, "must be a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const digits = z.pipe(z.string().check(z.trim(), z.regex(/^\d+$/, "must be a whole number")), z.transform(Number));
+const int = (min: number, max: number) => z.pipe(digits, z.int().check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`)));
 
 const TUNING = {
   BREAKER_FAILURE_THRESHOLD: { schema: int(1, 100), default: "2" },

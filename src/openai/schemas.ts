@@ -2,7 +2,8 @@
  * The public request shapes, as OpenAI SDKs really send them. Unknown fields are kept
  * (`z.looseObject`) so SDK additions never fail a request; known fields are checked.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
+import "../lib/zod-locale";
 import { MAX_CONTENT_PARTS, MAX_EMBEDDING_INPUTS, MAX_MESSAGES, MAX_MODEL_LENGTH, MAX_NAME_LENGTH, MAX_TOOL_CALLS, MAX_TOOLS } from "./limits";
 
 /** U+0000–U+001F or U+007F: the model name reaches response headers and logs. */
@@ -17,17 +18,22 @@ function hasControlCharacter(s: string): boolean {
 /** `model`, checked before anything uses it (DESIGN § Errors clients act on); Responses requests share it. */
 export const modelSchema = z
   .string()
-  .min(1)
-  .max(MAX_MODEL_LENGTH, `model must be at most ${MAX_MODEL_LENGTH} characters (MAX_MODEL_LENGTH)`)
-  .refine((m) => !hasControlCharacter(m), "model must not contain control characters");
+  .check(
+    z.minLength(1),
+    z.maxLength(MAX_MODEL_LENGTH, `model must be at most ${MAX_MODEL_LENGTH} characters (MAX_MODEL_LENGTH)`),
+    z.refine((m: string) => !hasControlCharacter(m), "model must not contain control characters"),
+  );
 
-const name = z.string().min(1).max(MAX_NAME_LENGTH, `names must be at most ${MAX_NAME_LENGTH} characters`);
-const list = <T extends z.ZodType>(item: T, max: number, what: string) => z.array(item).max(max, `at most ${max} ${what}`);
+const name = z.string().check(z.minLength(1), z.maxLength(MAX_NAME_LENGTH, `names must be at most ${MAX_NAME_LENGTH} characters`));
+/** `.nullable().optional()` in classic zod: absent, null, or a value. */
+export const optionalNullable = <T extends z.ZodMiniType>(schema: T) => z.optional(z.nullable(schema));
+const list = <T extends z.ZodMiniType>(item: T, max: number, what: string) => z.array(item).check(z.maxLength(max, `at most ${max} ${what}`));
+const optionalString = z.optional(z.string());
 
 const textPart = z.looseObject({ type: z.literal("text"), text: z.string() });
 const imagePart = z.looseObject({
   type: z.literal("image_url"),
-  image_url: z.union([z.string().min(1), z.looseObject({ url: z.string().min(1, "image_url.url must be a non-empty URL"), detail: z.string().optional() })]),
+  image_url: z.union([z.string().check(z.minLength(1)), z.looseObject({ url: z.string().check(z.minLength(1, "image_url.url must be a non-empty URL")), detail: optionalString })]),
 });
 export const contentPartSchema = z.discriminatedUnion("type", [textPart, imagePart]);
 
@@ -35,19 +41,19 @@ const content = z.union([z.string(), list(contentPartSchema, MAX_CONTENT_PARTS, 
 
 export const toolCallSchema = z.looseObject({
   id: z.string(),
-  type: z.literal("function").default("function"),
+  type: z._default(z.literal("function"), "function"),
   function: z.looseObject({ name, arguments: z.string() }),
 });
 
-const systemMessage = z.looseObject({ role: z.enum(["system", "developer"]), content, name: z.string().optional() });
-const userMessage = z.looseObject({ role: z.literal("user"), content, name: z.string().optional() });
+const systemMessage = z.looseObject({ role: z.enum(["system", "developer"]), content, name: optionalString });
+const userMessage = z.looseObject({ role: z.literal("user"), content, name: optionalString });
 const assistantMessage = z.looseObject({
   role: z.literal("assistant"),
-  content: content.nullable().optional(),
-  name: z.string().optional(),
-  tool_calls: list(toolCallSchema, MAX_TOOL_CALLS, "tool calls (MAX_TOOL_CALLS)").optional(),
+  content: z.optional(z.nullable(content)),
+  name: optionalString,
+  tool_calls: z.optional(list(toolCallSchema, MAX_TOOL_CALLS, "tool calls (MAX_TOOL_CALLS)")),
 });
-const toolMessage = z.looseObject({ role: z.literal("tool"), content, tool_call_id: z.string().min(1) });
+const toolMessage = z.looseObject({ role: z.literal("tool"), content, tool_call_id: z.string().check(z.minLength(1)) });
 
 export const messageSchema = z.discriminatedUnion("role", [systemMessage, userMessage, assistantMessage, toolMessage]);
 
@@ -55,9 +61,9 @@ export const toolSchema = z.looseObject({
   type: z.literal("function"),
   function: z.looseObject({
     name,
-    description: z.string().optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
-    strict: z.boolean().nullable().optional(),
+    description: optionalString,
+    parameters: z.optional(z.record(z.string(), z.unknown())),
+    strict: optionalNullable(z.boolean()),
   }),
 });
 
@@ -69,57 +75,59 @@ export const responseFormatSchema = z.discriminatedUnion("type", [
   z.looseObject({
     type: z.literal("json_schema"),
     json_schema: z.looseObject({
-      name: z.string().min(1),
-      description: z.string().optional(),
-      schema: z.record(z.string(), z.unknown()).optional(),
-      strict: z.boolean().nullable().optional(),
+      name: z.string().check(z.minLength(1)),
+      description: optionalString,
+      schema: z.optional(z.record(z.string(), z.unknown())),
+      strict: optionalNullable(z.boolean()),
     }),
   }),
 ]);
 
-const positiveInt = z.number().int().positive();
+const positiveInt = z.int().check(z.positive());
+const between = (min: number, max: number) => optionalNullable(z.number().check(z.gte(min), z.lte(max)));
 
 export const chatRequestSchema = z
   .looseObject({
-    model: modelSchema.optional(),
-    messages: list(messageSchema, MAX_MESSAGES, "messages (MAX_MESSAGES)").min(1, "messages must contain at least one message"),
-    stream: z.boolean().nullable().optional(),
-    stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
-    temperature: z.number().min(0).max(2).nullable().optional(),
-    top_p: z.number().min(0).max(1).nullable().optional(),
-    max_tokens: positiveInt.nullable().optional(),
-    max_completion_tokens: positiveInt.nullable().optional(),
-    stop: z
-      .union([z.string(), z.array(z.string()).max(4)])
-      .nullable()
-      .optional(),
-    presence_penalty: z.number().min(-2).max(2).nullable().optional(),
-    frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
-    seed: z.number().int().nullable().optional(),
-    user: z.string().optional(),
-    n: z.number().int().positive().nullable().optional(),
-    tools: list(toolSchema, MAX_TOOLS, "tools (MAX_TOOLS)").optional(),
-    tool_choice: toolChoiceSchema.optional(),
-    parallel_tool_calls: z.boolean().optional(),
-    response_format: responseFormatSchema.optional(),
+    model: z.optional(modelSchema),
+    messages: list(messageSchema, MAX_MESSAGES, "messages (MAX_MESSAGES)").check(z.minLength(1, "messages must contain at least one message")),
+    stream: optionalNullable(z.boolean()),
+    stream_options: optionalNullable(z.looseObject({ include_usage: z.optional(z.boolean()) })),
+    temperature: between(0, 2),
+    top_p: between(0, 1),
+    max_tokens: optionalNullable(positiveInt),
+    max_completion_tokens: optionalNullable(positiveInt),
+    stop: optionalNullable(z.union([z.string(), z.array(z.string()).check(z.maxLength(4))])),
+    presence_penalty: between(-2, 2),
+    frequency_penalty: between(-2, 2),
+    seed: optionalNullable(z.int()),
+    user: optionalString,
+    n: optionalNullable(positiveInt),
+    tools: z.optional(list(toolSchema, MAX_TOOLS, "tools (MAX_TOOLS)")),
+    tool_choice: z.optional(toolChoiceSchema),
+    parallel_tool_calls: z.optional(z.boolean()),
+    response_format: z.optional(responseFormatSchema),
   })
-  .superRefine((req, ctx) => {
-    if (req.n != null && req.n > 1) {
-      ctx.addIssue({ code: "custom", path: ["n"], message: "n > 1 is not supported: request one choice per call" });
-    }
-  });
+  .check(
+    z.superRefine((req: { n?: number | null }, ctx) => {
+      if (req.n != null && req.n > 1) {
+        ctx.addIssue({ code: "custom", path: ["n"], message: "n > 1 is not supported: request one choice per call" });
+      }
+    }),
+  );
+
+const ints = z.array(z.int()).check(z.minLength(1));
 
 export const embeddingsRequestSchema = z.looseObject({
-  model: modelSchema.optional(),
+  model: z.optional(modelSchema),
   input: z.union([
     z.string(),
-    list(z.string(), MAX_EMBEDDING_INPUTS, "inputs (MAX_EMBEDDING_INPUTS)").min(1, "input must not be empty"),
-    z.array(z.number().int()).min(1),
-    list(z.array(z.number().int()).min(1), MAX_EMBEDDING_INPUTS, "inputs (MAX_EMBEDDING_INPUTS)").min(1),
+    list(z.string(), MAX_EMBEDDING_INPUTS, "inputs (MAX_EMBEDDING_INPUTS)").check(z.minLength(1, "input must not be empty")),
+    ints,
+    list(ints, MAX_EMBEDDING_INPUTS, "inputs (MAX_EMBEDDING_INPUTS)").check(z.minLength(1)),
   ]),
-  encoding_format: z.enum(["float", "base64"]).optional(),
-  dimensions: positiveInt.optional(),
-  user: z.string().optional(),
+  encoding_format: z.optional(z.enum(["float", "base64"])),
+  dimensions: z.optional(positiveInt),
+  user: optionalString,
 });
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;

@@ -3,7 +3,8 @@
  * bodies), JSON content type, JSON syntax, zod schema — each failure a 400/413 envelope
  * naming the parameter.
  */
-import type * as z from "zod";
+import type * as z from "zod/mini";
+import "../lib/zod-locale";
 import { ApiError, invalidRequest } from "./errors";
 import { findTooDeep } from "./json-depth";
 import { MAX_JSON_DEPTH } from "./limits";
@@ -93,7 +94,7 @@ function tooLarge(maxBytes: number, limitName = "MAX_BODY_BYTES"): ApiError {
   });
 }
 
-export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+export function validate<S extends z.ZodMiniType>(schema: S, value: unknown): z.infer<S> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw invalidRequest("Request body must be a JSON object", null, "invalid_type");
   }

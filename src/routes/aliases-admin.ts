@@ -7,7 +7,7 @@
  */
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { RouterConfig } from "../config/aliases";
 import { CONFIG_STORE_NAME, MAX_OVERRIDE_BYTES, overrideVersion, type PutResult, type VersionEntry, type WriteMeta } from "../config/config-store";
 import { rememberOverride } from "../config/override-view";
@@ -39,7 +39,7 @@ function parseIfMatch(header: string | undefined): readonly string[] | "*" | und
     .filter((t) => t.length > 0);
 }
 
-const RollbackBody = z.strictObject({ version: z.string().regex(/^override-[1-9]\d{0,15}$/, 'expected a version such as "override-3" (GET /v1/aliases/versions lists them)') });
+const RollbackBody = z.strictObject({ version: z.string().check(z.regex(/^override-[1-9]\d{0,15}$/, 'expected a version such as "override-3" (GET /v1/aliases/versions lists them)')) });
 
 export function aliasAdminRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

@@ -4,21 +4,22 @@
  * `truncation`, …) are accepted and ignored; what cannot be served statelessly is refused
  * first (refusals.ts), so a client learns why rather than which field failed to parse.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { MAX_CONTENT_PARTS, MAX_MESSAGES, MAX_NAME_LENGTH, MAX_TOOLS } from "../limits";
-import { modelSchema } from "../schemas";
+import { modelSchema, optionalNullable } from "../schemas";
 
 // The chat request's bounds (limits.ts) hold here too: the converted request is not validated again.
-const name = z.string().min(1).max(MAX_NAME_LENGTH, `names must be at most ${MAX_NAME_LENGTH} characters`);
-const list = <T extends z.ZodType>(item: T, max: number, what: string) => z.array(item).max(max, `at most ${max} ${what}`);
+const name = z.string().check(z.minLength(1), z.maxLength(MAX_NAME_LENGTH, `names must be at most ${MAX_NAME_LENGTH} characters`));
+const list = <T extends z.ZodMiniType>(item: T, max: number, what: string) => z.array(item).check(z.maxLength(max, `at most ${max} ${what}`));
+const callId = z.string().check(z.minLength(1));
 
 const inputText = z.looseObject({ type: z.literal("input_text"), text: z.string() });
 const outputText = z.looseObject({ type: z.literal("output_text"), text: z.string() });
 const refusal = z.looseObject({ type: z.literal("refusal"), refusal: z.string() });
 const inputImage = z.looseObject({
   type: z.literal("input_image"),
-  image_url: z.string().min(1, "image_url must be a non-empty URL"),
-  detail: z.enum(["auto", "low", "high"]).nullable().optional(),
+  image_url: z.string().check(z.minLength(1, "image_url must be a non-empty URL")),
+  detail: optionalNullable(z.enum(["auto", "low", "high"])),
 });
 const inputFile = z.looseObject({ type: z.literal("input_file") });
 
@@ -34,14 +35,14 @@ const messageItem = z.looseObject({
 
 const functionCallItem = z.looseObject({
   type: z.literal("function_call"),
-  call_id: z.string().min(1),
+  call_id: callId,
   name,
   arguments: z.string(),
 });
 
 const functionCallOutputItem = z.looseObject({
   type: z.literal("function_call_output"),
-  call_id: z.string().min(1),
+  call_id: callId,
   output: z.union([z.string(), parts]),
 });
 
@@ -50,14 +51,14 @@ const reasoningItem = z.looseObject({ type: z.literal("reasoning") });
 
 const withMessageType = (v: unknown) => (v !== null && typeof v === "object" && !Array.isArray(v) && !("type" in v) && "role" in v ? { ...v, type: "message" } : v);
 
-export const inputItemSchema = z.preprocess(withMessageType, z.discriminatedUnion("type", [messageItem, functionCallItem, functionCallOutputItem, reasoningItem]));
+export const inputItemSchema = z.pipe(z.transform(withMessageType), z.discriminatedUnion("type", [messageItem, functionCallItem, functionCallOutputItem, reasoningItem]));
 
 export const functionToolSchema = z.looseObject({
   type: z.literal("function"),
   name,
-  description: z.string().nullable().optional(),
-  parameters: z.record(z.string(), z.unknown()).nullable().optional(),
-  strict: z.boolean().nullable().optional(),
+  description: optionalNullable(z.string()),
+  parameters: optionalNullable(z.record(z.string(), z.unknown())),
+  strict: optionalNullable(z.boolean()),
 });
 
 const namedFunction = z.looseObject({ type: z.literal("function"), name });
@@ -68,7 +69,7 @@ export const responsesToolChoiceSchema = z.union([
   z.looseObject({
     type: z.literal("allowed_tools"),
     mode: z.enum(["auto", "required"]),
-    tools: list(namedFunction, MAX_TOOLS, "tools (MAX_TOOLS)").min(1),
+    tools: list(namedFunction, MAX_TOOLS, "tools (MAX_TOOLS)").check(z.minLength(1)),
   }),
 ]);
 
@@ -77,29 +78,29 @@ export const textFormatSchema = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("json_object") }),
   z.looseObject({
     type: z.literal("json_schema"),
-    name: z.string().min(1),
+    name: z.string().check(z.minLength(1)),
     schema: z.record(z.string(), z.unknown()),
-    description: z.string().optional(),
-    strict: z.boolean().nullable().optional(),
+    description: z.optional(z.string()),
+    strict: optionalNullable(z.boolean()),
   }),
 ]);
 
 export const responsesRequestSchema = z.looseObject({
-  model: modelSchema.optional(),
+  model: z.optional(modelSchema),
   // Every item counts, function calls and their outputs included: one bound for the whole conversation.
-  input: z.union([z.string(), list(inputItemSchema, MAX_MESSAGES, "input items (MAX_MESSAGES)").min(1, "input must contain at least one item")]),
-  instructions: z.string().nullable().optional(),
-  tools: list(functionToolSchema, MAX_TOOLS, "tools (MAX_TOOLS)").optional(),
-  tool_choice: responsesToolChoiceSchema.optional(),
-  parallel_tool_calls: z.boolean().nullable().optional(),
-  text: z.looseObject({ format: textFormatSchema.optional() }).nullable().optional(),
-  max_output_tokens: z.number().int().positive().nullable().optional(),
-  temperature: z.number().min(0).max(2).nullable().optional(),
-  top_p: z.number().min(0).max(1).nullable().optional(),
-  stream: z.boolean().nullable().optional(),
-  metadata: z.record(z.string(), z.string()).nullable().optional(),
-  user: z.string().optional(),
-  store: z.boolean().nullable().optional(),
+  input: z.union([z.string(), list(inputItemSchema, MAX_MESSAGES, "input items (MAX_MESSAGES)").check(z.minLength(1, "input must contain at least one item"))]),
+  instructions: optionalNullable(z.string()),
+  tools: z.optional(list(functionToolSchema, MAX_TOOLS, "tools (MAX_TOOLS)")),
+  tool_choice: z.optional(responsesToolChoiceSchema),
+  parallel_tool_calls: optionalNullable(z.boolean()),
+  text: optionalNullable(z.looseObject({ format: z.optional(textFormatSchema) })),
+  max_output_tokens: optionalNullable(z.int().check(z.positive())),
+  temperature: optionalNullable(z.number().check(z.gte(0), z.lte(2))),
+  top_p: optionalNullable(z.number().check(z.gte(0), z.lte(1))),
+  stream: optionalNullable(z.boolean()),
+  metadata: optionalNullable(z.record(z.string(), z.string())),
+  user: z.optional(z.string()),
+  store: optionalNullable(z.boolean()),
 });
 
 export type ResponsesRequest = z.infer<typeof responsesRequestSchema>;

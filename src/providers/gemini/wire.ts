@@ -3,7 +3,7 @@
  * Foreign payloads are parsed with loose zod schemas: unknown fields are kept, so a new
  * field Google adds never turns a good answer into a "malformed" one.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 
 // ---- request side (we build these; plain types suffice) ----
 
@@ -78,49 +78,49 @@ export interface GeminiRequest {
 // ---- response side (foreign: validated loosely) ----
 
 const safetyRatingSchema = z.looseObject({
-  category: z.string().optional(),
-  probability: z.string().optional(),
-  blocked: z.boolean().optional(),
+  category: z.optional(z.string()),
+  probability: z.optional(z.string()),
+  blocked: z.optional(z.boolean()),
 });
 
 const responsePartSchema = z.looseObject({
-  text: z.string().optional(),
-  thought: z.boolean().optional(),
-  thoughtSignature: z.string().optional(),
-  functionCall: z.looseObject({ name: z.string().min(1), args: z.record(z.string(), z.unknown()).nullish(), id: z.string().optional() }).optional(),
+  text: z.optional(z.string()),
+  thought: z.optional(z.boolean()),
+  thoughtSignature: z.optional(z.string()),
+  functionCall: z.optional(z.looseObject({ name: z.string().check(z.minLength(1)), args: z.nullish(z.record(z.string(), z.unknown())), id: z.optional(z.string()) })),
 });
 
 const usageMetadataSchema = z.looseObject({
-  promptTokenCount: z.number().optional(),
-  candidatesTokenCount: z.number().optional(),
-  thoughtsTokenCount: z.number().optional(),
-  toolUsePromptTokenCount: z.number().optional(),
-  totalTokenCount: z.number().optional(),
+  promptTokenCount: z.optional(z.number()),
+  candidatesTokenCount: z.optional(z.number()),
+  thoughtsTokenCount: z.optional(z.number()),
+  toolUsePromptTokenCount: z.optional(z.number()),
+  totalTokenCount: z.optional(z.number()),
 });
 
 const candidateSchema = z.looseObject({
-  content: z.looseObject({ role: z.string().optional(), parts: z.array(responsePartSchema).optional() }).optional(),
-  finishReason: z.string().optional(),
-  finishMessage: z.string().optional(),
-  safetyRatings: z.array(safetyRatingSchema).optional(),
-  index: z.number().optional(),
+  content: z.optional(z.looseObject({ role: z.optional(z.string()), parts: z.optional(z.array(responsePartSchema)) })),
+  finishReason: z.optional(z.string()),
+  finishMessage: z.optional(z.string()),
+  safetyRatings: z.optional(z.array(safetyRatingSchema)),
+  index: z.optional(z.number()),
 });
 
 const googleErrorSchema = z.looseObject({
-  code: z.number().optional(),
-  message: z.string().optional(),
-  status: z.string().optional(),
-  details: z.array(z.looseObject({ "@type": z.string().optional() })).optional(),
+  code: z.optional(z.number()),
+  message: z.optional(z.string()),
+  status: z.optional(z.string()),
+  details: z.optional(z.array(z.looseObject({ "@type": z.optional(z.string()) }))),
 });
 
 export const generateContentResponseSchema = z.looseObject({
-  candidates: z.array(candidateSchema).optional(),
-  promptFeedback: z.looseObject({ blockReason: z.string().optional(), blockReasonMessage: z.string().optional(), safetyRatings: z.array(safetyRatingSchema).optional() }).optional(),
-  usageMetadata: usageMetadataSchema.optional(),
-  modelVersion: z.string().optional(),
-  responseId: z.string().optional(),
+  candidates: z.optional(z.array(candidateSchema)),
+  promptFeedback: z.optional(z.looseObject({ blockReason: z.optional(z.string()), blockReasonMessage: z.optional(z.string()), safetyRatings: z.optional(z.array(safetyRatingSchema)) })),
+  usageMetadata: z.optional(usageMetadataSchema),
+  modelVersion: z.optional(z.string()),
+  responseId: z.optional(z.string()),
   /** Not part of GenerateContentResponse: an error Google reports inside an open stream. */
-  error: googleErrorSchema.optional(),
+  error: z.optional(googleErrorSchema),
 });
 
 export type GenerateContentResponse = z.infer<typeof generateContentResponseSchema>;
@@ -129,19 +129,19 @@ export type UsageMetadata = z.infer<typeof usageMetadataSchema>;
 export type GoogleError = z.infer<typeof googleErrorSchema>;
 
 /** `{"error": {...}}`; a streaming endpoint without alt=sse wraps it in an array. */
-export const errorEnvelopeSchema = z.union([z.looseObject({ error: googleErrorSchema }), z.array(z.looseObject({ error: googleErrorSchema })).min(1)]);
+export const errorEnvelopeSchema = z.union([z.looseObject({ error: googleErrorSchema }), z.array(z.looseObject({ error: googleErrorSchema })).check(z.minLength(1))]);
 
 export const modelsPageSchema = z.looseObject({
-  models: z
-    .array(
+  models: z.optional(
+    z.array(
       z.looseObject({
         name: z.string(),
-        displayName: z.string().optional(),
-        supportedGenerationMethods: z.array(z.string()).optional(),
+        displayName: z.optional(z.string()),
+        supportedGenerationMethods: z.optional(z.array(z.string())),
       }),
-    )
-    .optional(),
-  nextPageToken: z.string().optional(),
+    ),
+  ),
+  nextPageToken: z.optional(z.string()),
 });
 
 export const batchEmbedResponseSchema = z.looseObject({

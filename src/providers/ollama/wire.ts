@@ -3,7 +3,7 @@
  * what we send; response schemas are loose (`z.looseObject`) so fields added by newer
  * Ollama releases never turn a good line into a malformed one.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 
 interface OllamaToolCall {
   /** Newer Ollama releases name their calls; older ones do not. */
@@ -56,43 +56,47 @@ export interface OllamaEmbedRequest {
   dimensions?: number;
 }
 
+const optionalString = z.optional(z.string());
+const nonEmpty = z.string().check(z.minLength(1));
+const tokenCount = z.optional(z.int().check(z.nonnegative()));
+
 const toolCallSchema = z.looseObject({
-  id: z.string().optional(),
+  id: optionalString,
   function: z.looseObject({
-    name: z.string().min(1),
-    arguments: z.union([z.record(z.string(), z.unknown()), z.string()]).optional(),
+    name: nonEmpty,
+    arguments: z.optional(z.union([z.record(z.string(), z.unknown()), z.string()])),
   }),
 });
 
 /** One NDJSON line of a `/api/chat` stream (or the single object of a non-streamed answer). */
 export const chatLineSchema = z.looseObject({
-  model: z.string().optional(),
-  message: z
-    .looseObject({
-      role: z.string().optional(),
-      content: z.string().optional(),
-      thinking: z.string().optional(),
-      tool_calls: z.array(toolCallSchema).nullable().optional(),
-    })
-    .optional(),
+  model: optionalString,
+  message: z.optional(
+    z.looseObject({
+      role: optionalString,
+      content: optionalString,
+      thinking: optionalString,
+      tool_calls: z.optional(z.nullable(z.array(toolCallSchema))),
+    }),
+  ),
   done: z.boolean(),
-  done_reason: z.string().optional(),
-  prompt_eval_count: z.number().int().nonnegative().optional(),
-  eval_count: z.number().int().nonnegative().optional(),
+  done_reason: optionalString,
+  prompt_eval_count: tokenCount,
+  eval_count: tokenCount,
 });
 
 export type OllamaChatLine = z.infer<typeof chatLineSchema>;
 
 export const embedResponseSchema = z.looseObject({
   embeddings: z.array(z.array(z.number())),
-  prompt_eval_count: z.number().int().nonnegative().optional(),
+  prompt_eval_count: tokenCount,
 });
 
 export const tagsResponseSchema = z.looseObject({
   models: z.array(
     z.looseObject({
-      name: z.string().min(1),
-      modified_at: z.string().optional(),
+      name: nonEmpty,
+      modified_at: optionalString,
     }),
   ),
 });
@@ -102,11 +106,11 @@ export const psResponseSchema = z.looseObject({
   models: z
     .array(
       z.looseObject({
-        name: z.string().min(1).optional(),
-        model: z.string().min(1).optional(),
+        name: z.optional(nonEmpty),
+        model: z.optional(nonEmpty),
       }),
     )
-    .max(256),
+    .check(z.maxLength(256)),
 });
 
 /** Ollama reports every error as `{"error": "<text>"}`, on HTTP errors and inside streams. */
