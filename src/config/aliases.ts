@@ -72,13 +72,9 @@ const providerSchema = z.strictObject({
   kind: z.enum(["openai", "ollama", "gemini"], { error: "kind must be one of openai, ollama, gemini" }),
   base_url: z.url({ protocol: /^https?$/, error: "base_url must be an http(s) URL" }),
   api_key_env: z.optional(
-    z
-      .string({ error: "api_key_env must name the environment variable holding the key" })
-      .check(z.regex(/^[A-Z_][A-Z0-9_]*$/, "api_key_env must be an UPPER_SNAKE environment variable name")),
+    z.string({ error: "api_key_env must name the environment variable holding the key" }).check(z.regex(/^[A-Z_][A-Z0-9_]*$/, "api_key_env must be an UPPER_SNAKE environment variable name")),
   ),
-  max_concurrent: z.optional(
-    z.int({ error: "max_concurrent must be a whole number" }).check(z.gte(1, "max_concurrent must be at least 1"), z.lte(1_000, "max_concurrent must be at most 1000")),
-  ),
+  max_concurrent: z.optional(z.int({ error: "max_concurrent must be a whole number" }).check(z.gte(1, "max_concurrent must be at least 1"), z.lte(1_000, "max_concurrent must be at most 1000"))),
   prefill: z.optional(z.boolean({ error: "prefill must be true or false" })),
 });
 

@@ -16,13 +16,11 @@ function hasControlCharacter(s: string): boolean {
 }
 
 /** `model`, checked before anything uses it (DESIGN § Errors clients act on); Responses requests share it. */
-export const modelSchema = z
-  .string()
-  .check(
-    z.minLength(1),
-    z.maxLength(MAX_MODEL_LENGTH, `model must be at most ${MAX_MODEL_LENGTH} characters (MAX_MODEL_LENGTH)`),
-    z.refine((m: string) => !hasControlCharacter(m), "model must not contain control characters"),
-  );
+export const modelSchema = z.string().check(
+  z.minLength(1),
+  z.maxLength(MAX_MODEL_LENGTH, `model must be at most ${MAX_MODEL_LENGTH} characters (MAX_MODEL_LENGTH)`),
+  z.refine((m: string) => !hasControlCharacter(m), "model must not contain control characters"),
+);
 
 const name = z.string().check(z.minLength(1), z.maxLength(MAX_NAME_LENGTH, `names must be at most ${MAX_NAME_LENGTH} characters`));
 /** `.nullable().optional()` in classic zod: absent, null, or a value. */
