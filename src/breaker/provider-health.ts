@@ -225,11 +225,7 @@ export class ProviderHealth extends DurableObject<Env> {
   }
 
   private store(state: BreakerState, text: string, now: number): void {
-    this.ctx.storage.sql.exec(
-      "INSERT INTO breaker (id, state, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-      text,
-      now,
-    );
+    this.ctx.storage.sql.exec("INSERT INTO breaker (id, state, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at", text, now);
     this.current = { state, text };
   }
 }

@@ -55,16 +55,19 @@ export interface ProbeResult {
   error?: string;
 }
 
+/** Chunks in order, as one read of the upstream body made them (never empty). */
+export type ChunkBatch = readonly ChatChunk[];
+
 export interface ProviderAdapter {
   readonly kind: ProviderKind;
   /** Why this entry cannot serve the request (tools, image URLs …), or undefined. Pure, no I/O. */
   incapable(request: ChatRequest, model: string): string | undefined;
   /**
    * Starts the upstream call. Resolves once the upstream accepted it (2xx headers); the
-   * iterable yields OpenAI chunks in order and ends when the upstream stream ends.
-   * Throws / yields UpstreamError for every failure.
+   * iterable yields OpenAI chunks in order, in non-empty batches (what one read of the body
+   * made), and ends when the upstream stream ends. Throws / yields UpstreamError for every failure.
    */
-  chat(call: ChatCall): Promise<AsyncIterable<ChatChunk>>;
+  chat(call: ChatCall): Promise<AsyncIterable<ChunkBatch>>;
   embed(call: EmbedCall): Promise<EmbeddingsResult>;
   listModels(provider: ProviderConfig, signal: AbortSignal): Promise<ModelInfo[]>;
   probe(provider: ProviderConfig, signal: AbortSignal): Promise<ProbeResult>;

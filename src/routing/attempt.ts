@@ -8,7 +8,7 @@ import type { ChatRequest } from "../openai/schemas";
 import { completionId, type ChatChunk, type ChatCompletion } from "../openai/responses";
 import { UpstreamError } from "../providers/failures";
 import { abortFailure, upstreamFailureOf } from "../providers/http";
-import type { ProviderAdapter, ProviderConfig } from "../providers/types";
+import type { ChunkBatch, ProviderAdapter, ProviderConfig } from "../providers/types";
 import { CompletionAggregator } from "./aggregate";
 import type { Clock } from "../lib/clock";
 import { guardStream } from "./guarded-stream";
@@ -39,7 +39,7 @@ export type AttemptResult =
       kind: "committed";
       /** Everything read up to and including the commit chunk (role chunk first). */
       head: ChatChunk[];
-      rest: AsyncGenerator<ChatChunk>;
+      rest: AsyncGenerator<ChunkBatch>;
       /** Releases the upstream connection and listeners; safe to call twice. */
       close(): void;
     };
@@ -90,7 +90,7 @@ export async function attemptChat(input: AttemptInput, mode: "stream" | "aggrega
 
     if (mode === "aggregate") {
       const agg = new CompletionAggregator();
-      for await (const chunk of guarded) agg.add(chunk);
+      for await (const batch of guarded) for (const chunk of batch) agg.add(chunk);
       // Read to its end (or cancelled by the guard after a complete answer): nothing to abort.
       close(false);
       return { kind: "complete", completion: agg.result(input.entry.id, completionId, now()) };
@@ -100,7 +100,7 @@ export async function attemptChat(input: AttemptInput, mode: "stream" | "aggrega
     while (!state.sawPayload && !state.finished) {
       const r = await guarded.next();
       if (r.done) break;
-      head.push(r.value);
+      head.push(...r.value);
     }
     return { kind: "committed", head, rest: guarded, close: () => close() };
   } catch (err) {

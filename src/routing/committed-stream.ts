@@ -1,6 +1,6 @@
 /**
  * The committed stream to the client: the held head first, then chunks as they arrive
- * (pulled one at a time — no buffering), in the wire format of the encoder it is given.
+ * (pulled one upstream read at a time — no buffering), in the wire format of the encoder it is given.
  * A failure after commit ends the stream with the encoder's failure (an error event and
  * no `[DONE]`, or response.failed), so no client mistakes a cut answer for a complete one —
  * unless the alias opted in to resume and a later entry continues the answer (resume.ts).
@@ -67,7 +67,7 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
     log("warn", "stream.failed_after_commit", { request_id: ctx.requestId, model, failure: detail });
     return { error, reason };
   };
-  /** Sends a part's held chunks; how many went out. */
+  /** Sends chunks in one write (a held head, a batch); how many encoded to bytes. */
   // A held head leaves in one write: the first token should not wait behind the role chunk's.
   const enqueueHead = (controller: ReadableStreamDefaultController<Uint8Array>, head: readonly ChatChunk[]): number => {
     const parts: Uint8Array[] = [];
@@ -142,11 +142,8 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
                 ctx.observe.completed(total());
                 return;
               }
-              const bytes = encode(r.value);
-              if (bytes) {
-                controller.enqueue(bytes);
-                return;
-              }
+              // A batch (one upstream read) leaves in one write.
+              if (enqueueHead(controller, r.value) > 0) return;
             }
           } catch (err) {
             // Nobody is reading: not the provider's fault, nothing to report or send.

@@ -4,8 +4,9 @@
  * carried a finish is complete even without `[DONE]`, and does not wait for it.
  */
 import type { Clock } from "../lib/clock";
-import { hasPayload, type ChatChunk } from "../openai/responses";
+import { hasPayload } from "../openai/responses";
 import { UpstreamError } from "../providers/failures";
+import type { ChunkBatch } from "../providers/types";
 import { isTimedOut, Watchdog } from "./watchdog";
 
 export interface StreamClocks {
@@ -20,18 +21,19 @@ export interface StreamClocks {
 }
 
 /**
- * Yields the upstream's chunks under the clocks. On a timeout it aborts the upstream
+ * Yields the upstream's chunk batches under the clocks. On a timeout it aborts the upstream
  * (`abort(reason)`) and throws the typed timeout; when the consumer stops early the
  * upstream is aborted too. Each read's deadline is computed when it starts, from the
- * state the chunks so far left; the attempt's one watchdog enforces it.
+ * state the chunks so far left; the attempt's one watchdog enforces it. A batch is one
+ * read: its chunks arrived together, so no clock runs between them.
  */
 export async function* guardStream(
-  source: AsyncIterable<ChatChunk>,
+  source: AsyncIterable<ChunkBatch>,
   clocks: StreamClocks,
   abort: (reason: UpstreamError) => void,
   state: { sawPayload: boolean; finished: boolean } = { sawPayload: false, finished: false },
   watchdog: Watchdog = new Watchdog(clocks.clock),
-): AsyncGenerator<ChatChunk> {
+): AsyncGenerator<ChunkBatch> {
   const it = source[Symbol.asyncIterator]();
   let clean = false;
   try {
@@ -73,14 +75,24 @@ export async function* guardStream(
         clean = true;
         return;
       }
-      const chunk = r.value;
-      if (hasPayload(chunk)) state.sawPayload = true;
-      const finishing = chunk.choices.some((c) => c.finish_reason != null);
-      const wasFinished = state.finished;
-      if (finishing) state.finished = true;
-      yield chunk;
-      // Usage after (or with) the finish is the last thing an OpenAI stream sends.
-      if ((wasFinished || finishing) && chunk.usage) {
+      const batch = r.value;
+      let end = batch.length;
+      let last = false;
+      for (let i = 0; i < batch.length; i++) {
+        const chunk = batch[i]!;
+        if (hasPayload(chunk)) state.sawPayload = true;
+        const finishing = chunk.choices.some((c) => c.finish_reason != null);
+        const wasFinished = state.finished;
+        if (finishing) state.finished = true;
+        // Usage after (or with) the finish is the last thing an OpenAI stream sends.
+        if ((wasFinished || finishing) && chunk.usage) {
+          end = i + 1;
+          last = true;
+          break;
+        }
+      }
+      if (end > 0) yield end === batch.length ? batch : batch.slice(0, end);
+      if (last) {
         clean = true;
         return;
       }

@@ -11,7 +11,7 @@ import { errorText, log } from "../lib/log";
 import type { ChatChunk } from "../openai/responses";
 import type { ChatRequest } from "../openai/schemas";
 import type { UpstreamFailure } from "../providers/failures";
-import type { ProviderConfig } from "../providers/types";
+import type { ChunkBatch, ProviderConfig } from "../providers/types";
 import type { AttemptResult } from "./attempt";
 import type { RequestWalk } from "./context";
 import type { ResolvedChain } from "./resolve";
@@ -22,7 +22,7 @@ export interface StreamPart {
   entry: ChainEntry;
   provider: ProviderConfig;
   head: readonly ChatChunk[];
-  rest: AsyncGenerator<ChatChunk>;
+  rest: AsyncGenerator<ChunkBatch>;
   close(): void;
 }
 
@@ -99,11 +99,11 @@ function continuation(chunks: readonly ChatChunk[]): ChatChunk[] {
   return out;
 }
 
-async function* continued(rest: AsyncGenerator<ChatChunk>): AsyncGenerator<ChatChunk> {
+async function* continued(rest: AsyncGenerator<ChunkBatch>): AsyncGenerator<ChunkBatch> {
   try {
-    for await (const chunk of rest) {
-      const kept = asContinuation(chunk);
-      if (kept) yield kept;
+    for await (const batch of rest) {
+      const kept = continuation(batch);
+      if (kept.length > 0) yield kept;
     }
   } finally {
     // Stopped early (the consumer left, or a tool call below): release the upstream.

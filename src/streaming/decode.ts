@@ -120,16 +120,17 @@ class SseEventBuilder {
 /**
  * SSE body → converted values in one pass (DESIGN.md § Cost per request): bytes are decoded,
  * split into lines (linear, bounded by `maxFrame`), framed into events and handed to
- * `convert` as they complete, in one async generator. A final event without its blank line
- * still counts. Returning early cancels the body.
+ * `convert` as they complete, in one async generator. It yields what one read of the body
+ * made, as one non-empty batch: a consumer pays its await (and a client its write) per read,
+ * not per event. A final event without its blank line still counts. Returning early cancels the body.
  */
-export async function* mapSse<T>(body: ReadableStream<Uint8Array>, convert: SseConverter<T>, maxFrame = MAX_FRAME_LENGTH): AsyncGenerator<T> {
+export async function* mapSse<T>(body: ReadableStream<Uint8Array>, convert: SseConverter<T>, maxFrame = MAX_FRAME_LENGTH): AsyncGenerator<T[]> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   const lines = new LineSplitter(maxFrame, frameTooLong("SSE line"));
   const eventTooLong = frameTooLong("SSE event");
   const builder = new SseEventBuilder();
-  const out: T[] = [];
+  let out: T[] = [];
   let eventLength = 0;
   let ended = false;
   let failure: { error: unknown } | undefined;
@@ -161,8 +162,11 @@ export async function* mapSse<T>(body: ReadableStream<Uint8Array>, convert: SseC
       } else {
         for (const line of lines.push(decoder.decode(r.value, { stream: true }))) feed(line);
       }
-      for (let i = 0; i < out.length; i++) yield out[i]!;
-      out.length = 0;
+      if (out.length > 0) {
+        const batch = out;
+        out = [];
+        yield batch;
+      }
       if (failure) throw failure.error;
     }
   } finally {
@@ -177,9 +181,14 @@ const collectEvent: SseConverter<SseEvent> = (event, out) => {
   return false;
 };
 
-/** Server-sent events as they are framed (comments such as keep-alives are dropped). */
-export function decodeSse(body: ReadableStream<Uint8Array>, maxFrame = MAX_FRAME_LENGTH): AsyncGenerator<SseEvent> {
-  return mapSse(body, collectEvent, maxFrame);
+/** Server-sent events as they are framed (comments such as keep-alives are dropped), one by one. */
+export async function* decodeSse(body: ReadableStream<Uint8Array>, maxFrame = MAX_FRAME_LENGTH): AsyncGenerator<SseEvent> {
+  for await (const batch of mapSse(body, collectEvent, maxFrame)) yield* batch;
+}
+
+/** A stream of single values as batches of one (for converters that yield value by value). */
+export async function* oneByOne<T>(values: AsyncIterable<T>): AsyncGenerator<T[]> {
+  for await (const v of values) yield [v];
 }
 
 /** Newline-delimited JSON lines as raw strings (a line split across chunks is reassembled). */

@@ -5,6 +5,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ChatChunk, ChunkDelta, FinishReason, Usage } from "../../src/openai/responses";
 import { UpstreamError, type UpstreamFailure } from "../../src/providers/failures";
+import type { ChunkBatch } from "../../src/providers/types";
 import { guardStream, type StreamClocks } from "../../src/routing/guarded-stream";
 import { FakeClock, runOn } from "../helpers/fake-clock";
 
@@ -23,7 +24,8 @@ const text = (s: string) => chunk({ content: s });
 const finish = (reason: FinishReason = "stop") => chunk({}, reason);
 const usageOnly = (): ChatChunk => ({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage: USAGE });
 
-type Step = ChatChunk | { wait: number } | "hang";
+/** A chunk (a read of its own), several chunks that arrived in one read, a pause, or a stall. */
+type Step = ChatChunk | ChatChunk[] | { wait: number } | "hang";
 
 /**
  * A scripted upstream. "hang" never yields again until the router aborts it, the way a
@@ -37,7 +39,7 @@ class FakeUpstream {
 
   constructor(private readonly steps: Step[]) {}
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<ChatChunk> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<ChunkBatch> {
     try {
       for (const step of this.steps) {
         if (step === "hang") {
@@ -49,7 +51,7 @@ class FakeUpstream {
           continue;
         }
         this.pulled++;
-        yield step;
+        yield Array.isArray(step) ? step : [step];
       }
     } finally {
       this.released = true;
@@ -78,6 +80,8 @@ function clocks(over: Partial<Omit<StreamClocks, "clock">> = {}): StreamClocks {
 
 interface Run {
   chunks: ChatChunk[];
+  /** How many batches the guard yielded. */
+  batches: number;
   error?: UpstreamError;
   state: { sawPayload: boolean; finished: boolean };
 }
@@ -90,13 +94,17 @@ function run(up: FakeUpstream, c: StreamClocks): Promise<Run> {
 async function drain(up: FakeUpstream, c: StreamClocks): Promise<Run> {
   const state = { sawPayload: false, finished: false };
   const chunks: ChatChunk[] = [];
+  let batches = 0;
   try {
-    for await (const ch of guardStream(up, c, up.abort, state)) chunks.push(ch);
+    for await (const batch of guardStream(up, c, up.abort, state)) {
+      batches++;
+      chunks.push(...batch);
+    }
   } catch (err) {
     if (!(err instanceof UpstreamError)) throw err;
-    return { chunks, error: err, state };
+    return { chunks, batches, error: err, state };
   }
-  return { chunks, state };
+  return { chunks, batches, state };
 }
 
 function failureOf(r: Run): UpstreamFailure {
@@ -174,6 +182,41 @@ describe("guardStream: complete streams", () => {
   });
 });
 
+describe("guardStream: batches (one upstream read each)", () => {
+  it("passes a batch through as one batch, in order", async () => {
+    const script = [role(), text("a"), text("b"), finish(), usageOnly()];
+    const r = await run(new FakeUpstream([script]), clocks());
+    expect(r.error).toBeUndefined();
+    expect(r.chunks).toEqual(script);
+    expect(r.batches).toBe(1);
+  });
+
+  it("ends a batch at the usage that follows the finish, dropping what came after it in the same read", async () => {
+    const up = new FakeUpstream([[text("hi"), finish(), usageOnly(), text("junk after usage")], "hang"]);
+    const r = await run(up, clocks({ finishGraceMs: 5_000 }));
+    expect(r.error).toBeUndefined();
+    expect(r.chunks).toEqual([text("hi"), finish(), usageOnly()]);
+    expect(up.released).toBe(true);
+  });
+
+  it("needs no finish-grace timer when the usage arrives in the finish's read", async () => {
+    const up = new FakeUpstream([role(), { wait: 10 }, [text("a"), finish(), usageOnly()]]);
+    const r = await run(up, clocks({ finishGraceMs: 20 }));
+    expect(r.chunks).toHaveLength(4);
+    // One timer for the guard (the first read's deadline covers the rest) and one for the upstream's pause: none for a finish grace.
+    expect(clock.armed).toBe(2);
+  });
+
+  it("starts the idle clock after a batch with payload, not the first-byte one", async () => {
+    const up = new FakeUpstream([[role(), text("a")], "hang"]);
+    const start = clock.now();
+    const r = await run(up, clocks({ firstByteDeadline: 5_000, idleMs: 30 }));
+    expect(since(start)).toBe(30);
+    expect(failureOf(r)).toEqual({ kind: "timeout", phase: "idle" });
+    expect(r.chunks).toEqual([role(), text("a")]);
+  });
+});
+
 describe("guardStream: cut streams", () => {
   it("throws stream-error when the upstream ends before any finish_reason", async () => {
     const up = new FakeUpstream([role(), text("half an ans")]);
@@ -191,15 +234,15 @@ describe("guardStream: cut streams", () => {
 describe("guardStream: upstream errors", () => {
   it("passes an error thrown by the upstream through unchanged, without aborting", async () => {
     const thrown = new UpstreamError({ kind: "stream-error", message: "Provider returned error", code: "502" });
-    async function* failing(): AsyncGenerator<ChatChunk> {
-      yield text("a");
+    async function* failing(): AsyncGenerator<ChunkBatch> {
+      yield [text("a")];
       throw thrown;
     }
     const aborts: UpstreamError[] = [];
     let caught: unknown;
     const seen: ChatChunk[] = [];
     try {
-      for await (const c of guardStream(failing(), clocks(), (r) => aborts.push(r))) seen.push(c);
+      for await (const b of guardStream(failing(), clocks(), (r) => aborts.push(r))) seen.push(...b);
     } catch (err) {
       caught = err;
     }
@@ -292,8 +335,8 @@ describe("guardStream: clocks", () => {
 describe("guardStream: early stop", () => {
   it("releases the upstream when the consumer stops reading", async () => {
     const up = new FakeUpstream([text("a"), text("b"), finish()]);
-    for await (const c of guardStream(up, clocks(), up.abort)) {
-      expect(c).toEqual(text("a"));
+    for await (const b of guardStream(up, clocks(), up.abort)) {
+      expect(b).toEqual([text("a")]);
       break;
     }
     expect(up.released).toBe(true);

@@ -13,7 +13,10 @@ import { bytes, collect, sameAtEverySplit } from "../helpers/streams";
 
 const stacked = (parts: Uint8Array[]) => collect((body, onMalformed) => convertOpenAIStream(decodeSse(body), onMalformed), parts);
 // The adapter's one-pass path (framing and conversion fused) must give exactly the stacked outcome.
-const fused = (parts: Uint8Array[]) => collect((body, onMalformed) => mapSse<ChatChunk>(body, (event, out) => convertOpenAIEvent(event, out, onMalformed)), parts);
+const fused = (parts: Uint8Array[]) => collect((body, onMalformed) => flatten(mapSse<ChatChunk>(body, (event, out) => convertOpenAIEvent(event, out, onMalformed))), parts);
+async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const batch of batches) yield* batch;
+}
 const chunksOf = async (parts: Uint8Array[]) => {
   const out = await stacked(parts);
   expect(await fused(parts)).toEqual(out);

@@ -3,10 +3,10 @@
  * wires the pure converters in this folder to `fetch`; timeouts, retries and fallback
  * stay with the router.
  */
-import { completionId, type ChatChunk } from "../../openai/responses";
-import { decodeNdjson } from "../../streaming/decode";
+import { completionId } from "../../openai/responses";
+import { decodeNdjson, oneByOne } from "../../streaming/decode";
 import { UpstreamError } from "../failures";
-import type { ChatCall, ProviderAdapter } from "../types";
+import type { ChatCall, ChunkBatch, ProviderAdapter } from "../types";
 import { buildOllamaChatRequest, wantsJson } from "./build-request";
 import { ollamaIncapability } from "./capabilities";
 import { convertOllamaStream } from "./convert-stream";
@@ -16,7 +16,7 @@ import { loadedOllamaModels, warmOllamaModel } from "./memory";
 import { listOllamaModels } from "./models";
 import { probeOllama } from "./probe";
 
-async function chat(call: ChatCall): Promise<AsyncIterable<ChatChunk>> {
+async function chat(call: ChatCall): Promise<AsyncIterable<ChunkBatch>> {
   const body = buildOllamaChatRequest(call.request, call.model);
   const res = await sendOllama(call.provider, "/api/chat", call.signal, body, "application/x-ndjson");
   assertNotHtml(res, "/api/chat");
@@ -28,7 +28,7 @@ async function chat(call: ChatCall): Promise<AsyncIterable<ChatChunk>> {
     stripJsonFence: wantsJson(call.request),
     onMalformed: call.onMalformed,
   });
-  return chunks;
+  return oneByOne(chunks);
 }
 
 export const ollamaAdapter: ProviderAdapter = {

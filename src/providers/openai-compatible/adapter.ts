@@ -5,7 +5,7 @@
 import type { ChatChunk } from "../../openai/responses";
 import { mapSse } from "../../streaming/decode";
 import { UpstreamError } from "../failures";
-import type { ChatCall, ProviderAdapter } from "../types";
+import type { ChatCall, ChunkBatch, ProviderAdapter } from "../types";
 import { buildOpenAIChatRequest } from "./build-request";
 import { openAIIncapability } from "./capabilities";
 import { convertOpenAIEvent } from "./convert-stream";
@@ -14,7 +14,7 @@ import { sendOpenAI } from "./endpoints";
 import { listOpenAIModels } from "./models";
 import { probeOpenAI } from "./probe";
 
-async function chat(call: ChatCall): Promise<AsyncIterable<ChatChunk>> {
+async function chat(call: ChatCall): Promise<AsyncIterable<ChunkBatch>> {
   const { provider, model, request, signal } = call;
   const res = await sendOpenAI(provider, "/chat/completions", { signal, body: buildOpenAIChatRequest(request, model), accept: "text/event-stream" });
   if (!res.body) throw new UpstreamError({ kind: "malformed", message: "upstream answered without a body" });
