@@ -85,3 +85,19 @@ export async function deadAddress() {
 export async function freePort() {
   return Number(new URL(await deadAddress()).port);
 }
+
+/** Starts the fake in its own Node process (fake-upstream-process.mjs); resolves with its URL and a stop(). */
+export async function startFakeUpstreamProcess() {
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, [new URL("./fake-upstream-process.mjs", import.meta.url).pathname], { stdio: ["pipe", "pipe", "inherit"] });
+  const url = await new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /FAKE_URL (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`fake upstream process exited ${code}`)));
+  });
+  return { url, close: () => new Promise((r) => (child.once("exit", () => r()), child.stdin.end())) };
+}

@@ -2,12 +2,14 @@
  * The lean bench (issue 10): the router against a bare pass-through Worker, each bundled by
  * `wrangler deploy --dry-run --outdir` and served by its own bare `workerd serve` process
  * (see workerd.mjs: a hand-written Cap'n Proto config, no Miniflare, no inspector), a fake
- * OpenAI-compatible upstream and a refusing port on loopback. Targets alternate, round by
- * round; every run is bounded in time. Prints a table and one JSON line. It never fails on
+ * OpenAI-compatible upstream (its own Node process) and a refusing port on loopback. Targets
+ * alternate, round by round; every run is bounded in time. Throughput and CPU come from the
+ * per-target processes; latency (one connection, first token) from one more process serving
+ * every target, sampled in a fresh random order, so placement luck is shared. Prints a table and one JSON line. It never fails on
  * numbers: exit 1 means the harness itself broke (or a target stopped answering correctly).
  *
  * `npm run bench:lean` (also the tail of `npm run bench`). Knobs: BENCH_SECONDS (5),
- * BENCH_ROUNDS (3), BENCH_LATENCY_SECONDS (2), BENCH_FIRST_TOKEN_SAMPLES (100),
+ * BENCH_ROUNDS (3), BENCH_LATENCY_SECONDS (2), BENCH_FIRST_TOKEN_SAMPLES (300),
  * BENCH_LOAD=node to use the Node client even with wrk installed,
  * BENCH_TMPDIR for the temp dir (default /dev/shm when present: the Durable Objects' SQLite
  * files on a shared disk make the closed-breaker figure measure the disk's sync latency),
@@ -17,16 +19,16 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import http from "node:http";
 import os from "node:os";
 import { join } from "node:path";
-import { deadAddress, freePort, startFakeUpstream } from "./fake-upstream.mjs";
+import { deadAddress, freePort, startFakeUpstreamProcess } from "./fake-upstream.mjs";
 import { findWrk, firstTokenSample, loadRun, quantile } from "./load.mjs";
 import { measureWranglerDev } from "./wrangler-dev.mjs";
 import { CHAT, CLOSED_THRESHOLD, KEY, liftThresholdCap, routerVars } from "./targets.mjs";
-import { bundle, cpuSeconds, ROOT, serve } from "./workerd.mjs";
+import { bundle, cpuSeconds, ROOT, serve, serveMany } from "./workerd.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 2);
-const FIRST_TOKEN_SAMPLES = Number(process.env.BENCH_FIRST_TOKEN_SAMPLES ?? 100);
+const FIRST_TOKEN_SAMPLES = Number(process.env.BENCH_FIRST_TOKEN_SAMPLES ?? 300);
 async function breakerState(server) {
   const res = await fetch(`${server.url}/v1/health`, { headers: { authorization: `Bearer ${KEY}` } });
   const p = (await res.json()).providers?.dead;
@@ -41,13 +43,22 @@ async function checkAnswers(t) {
 }
 
 const median = (xs) => quantile(xs, 0.5);
+const shuffled = (xs) => {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+};
 const sum = (xs) => xs.reduce((a, b) => a + b, 0);
 
 async function main() {
   const tmpBase = process.env.BENCH_TMPDIR ?? (existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir());
   const workdir = mkdtempSync(join(tmpBase, "bench-lean-"));
   const servers = [];
-  const fake = await startFakeUpstream();
+  // The fake upstream in a process of its own: on the bench's own event loop it took turns with the latency client.
+  const fake = await startFakeUpstreamProcess();
   let ok = false;
   try {
     const dead = await deadAddress();
@@ -74,14 +85,24 @@ async function main() {
       servers.push(server);
       targets.push({ ...s, server, url: server.url, headers, body: CHAT(s.model), rounds: [], latency: [], firstToken: [] });
     }
+    // Latency (one connection, first token) is compared inside one more workerd process serving every target:
+    // two processes differ by where the scheduler put their threads (first-token medians moved by ±0.5 ms here).
+    const shared = await serveMany(
+      await Promise.all(specs.map(async (s) => ({ b: s.worker, port: await freePort(), vars: s.vars }))),
+      { name: "latency", workdir },
+    );
+    servers.push(shared);
+    targets.forEach((t, i) => (t.latencyUrl = shared.urls[i]));
     const wrk = findWrk();
     const run = (t, connections, seconds) => loadRun(wrk, t, { connections, threads: Math.min(2, connections), seconds, workdir });
 
     // Warm-up: JIT, Durable Objects created, connections open, the open-breaker target's breaker opened.
     for (const t of targets) {
-      await checkAnswers(t);
-      await run(t, 10, 1);
-      await checkAnswers(t);
+      for (const url of [t.url, t.latencyUrl]) {
+        await checkAnswers({ ...t, url });
+        await run({ ...t, url }, 10, 1);
+        await checkAnswers({ ...t, url });
+      }
     }
     const dead0 = { open: await breakerState(targets[2].server), closed: await breakerState(targets[3].server) };
     console.log(`[bench:lean] load: ${wrk ? "wrk" : "Node client"}; ${ROUNDS} rounds of ${SECONDS} s per target at 10 connections, ${LATENCY_SECONDS} s at 1; Durable Object storage under ${tmpBase}; breakers after warm-up: open target ${dead0.open}, closed target ${dead0.closed}`);
@@ -94,12 +115,14 @@ async function main() {
         const res = await run(t, 10, SECONDS);
         t.rounds.push({ ...res, cpu: cpuSeconds(t.server.pid) - cpu0 });
       }
-      for (const t of order) t.latency.push((await run(t, 1, LATENCY_SECONDS)).p50);
+      for (const t of order) t.latency.push((await run({ ...t, url: t.latencyUrl }, 1, LATENCY_SECONDS)).p50);
     }
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const streamed = targets.filter((t) => t.ftModel).map((t) => ({ ...t, body: CHAT(t.ftModel, true) }));
-    for (let i = 0; i < FIRST_TOKEN_SAMPLES; i++) for (const t of streamed) targets.find((x) => x.id === t.id).firstToken.push(await firstTokenSample(agent, t));
+    const streamed = targets.filter((t) => t.ftModel).map((t) => ({ ...t, url: t.latencyUrl, body: CHAT(t.ftModel, true), into: t.firstToken }));
+    for (const t of streamed) await firstTokenSample(agent, t);
+    // A fresh random order per sample: whichever target went last before the pass-through read faster here.
+    for (let i = 0; i < FIRST_TOKEN_SAMPLES; i++) for (const t of shuffled(streamed)) t.into.push(await firstTokenSample(agent, t));
     agent.destroy();
 
     const deadEnd = { open: await breakerState(targets[2].server), closed: await breakerState(targets[3].server) };

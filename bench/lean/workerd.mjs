@@ -85,27 +85,32 @@ const str = (s) => JSON.stringify(String(s)); // our values are ASCII: JSON esca
 
 /** The Cap'n Proto text config for one Worker on 127.0.0.1:`port`. */
 export function workerdConfig(b, { port, vars, storageDir, configDir }) {
-  // A leading "/" in `embed` means the import path, not the file system: embed relative to the config.
-  const modules = b.modules.map((m) => `(name = ${str(m.name)}, ${m.kind} = embed ${str(relative(configDir, join(b.dir, m.name)))})`);
-  const bindings = [
-    ...Object.entries({ ...b.vars, ...vars }).map(([k, v]) => `(name = ${str(k)}, text = ${str(v)})`),
-    ...b.durableObjects.map((d) => `(name = ${str(d.name)}, durableObjectNamespace = ${str(d.className)})`),
-  ];
-  const classes = [...new Set(b.durableObjects.map((d) => d.className))];
-  const namespaces = classes.map((c) => `(className = ${str(c)}, uniqueKey = ${str(`bench-${c}`)}, enableSql = true)`);
-  const services = [`(name = "main", worker = .mainWorker)`, `(name = "loopback", network = (allow = ["127.0.0.1/32"]))`];
-  const storage = classes.length ? `durableObjectStorage = (localDisk = "do-disk"),` : "";
-  if (classes.length) services.push(`(name = "do-disk", disk = (path = ${str(storageDir)}, writable = true))`);
-  return `using Workerd = import "/workerd/workerd.capnp";
+  return workerdConfigMany([{ b, port, vars }], { storageDir, configDir });
+}
 
-const config :Workerd.Config = (
-  services = [
-    ${services.join(",\n    ")}
-  ],
-  sockets = [(name = "http", address = ${str(`127.0.0.1:${port}`)}, http = (), service = "main")],
-);
-
-const mainWorker :Workerd.Worker = (
+/**
+ * Several Workers in one workerd process, each on its own socket (`entries`: { b, port, vars }).
+ * The latency figures compare targets served by one process: two processes differ by where
+ * the scheduler put their threads, which on this VM moved first-token medians by ±0.5 ms.
+ */
+export function workerdConfigMany(entries, { storageDir, configDir }) {
+  const services = [`(name = "loopback", network = (allow = ["127.0.0.1/32"]))`];
+  const sockets = [];
+  const workers = [];
+  let anyDo = false;
+  entries.forEach(({ b, port, vars }, i) => {
+    // A leading "/" in `embed` means the import path, not the file system: embed relative to the config.
+    const modules = b.modules.map((m) => `(name = ${str(m.name)}, ${m.kind} = embed ${str(relative(configDir, join(b.dir, m.name)))})`);
+    const bindings = [
+      ...Object.entries({ ...b.vars, ...vars }).map(([k, v]) => `(name = ${str(k)}, text = ${str(v)})`),
+      ...b.durableObjects.map((d) => `(name = ${str(d.name)}, durableObjectNamespace = ${str(d.className)})`),
+    ];
+    const classes = [...new Set(b.durableObjects.map((d) => d.className))];
+    const namespaces = classes.map((c) => `(className = ${str(c)}, uniqueKey = ${str(`bench-w${i}-${c}`)}, enableSql = true)`);
+    anyDo ||= classes.length > 0;
+    services.push(`(name = "w${i}", worker = .w${i}Worker)`);
+    sockets.push(`(name = "http${i}", address = ${str(`127.0.0.1:${port}`)}, http = (), service = "w${i}")`);
+    workers.push(`const w${i}Worker :Workerd.Worker = (
   modules = [
     ${modules.join(",\n    ")}
   ],
@@ -115,39 +120,61 @@ const mainWorker :Workerd.Worker = (
     ${bindings.join(",\n    ")}
   ],
   durableObjectNamespaces = [${namespaces.join(", ")}],
-  ${storage}
+  ${classes.length ? `durableObjectStorage = (localDisk = "do-disk"),` : ""}
   globalOutbound = "loopback",
+);`);
+  });
+  if (anyDo) services.push(`(name = "do-disk", disk = (path = ${str(storageDir)}, writable = true))`);
+  return `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    ${services.join(",\n    ")}
+  ],
+  sockets = [${sockets.join(", ")}],
 );
+
+${workers.join("\n\n")}
 `;
 }
 
-/** Starts `workerd serve` on the config; resolves once it answers HTTP. */
+/** Starts `workerd serve` for one Worker; resolves once it answers HTTP. */
 export async function serve(b, { name, port, vars, workdir, extraArgs = [] }) {
+  const server = await serveMany([{ b, port, vars }], { name, workdir, extraArgs });
+  return { ...server, url: server.urls[0] };
+}
+
+/** One `workerd serve` process for several Workers (see workerdConfigMany); resolves once every socket answers HTTP. */
+export async function serveMany(entries, { name, workdir, extraArgs = [] }) {
   const storageDir = join(workdir, `${name}-do`);
   mkdirSync(storageDir, { recursive: true });
   const configPath = join(workdir, `${name}.capnp`);
-  writeFileSync(configPath, workerdConfig(b, { port, vars, storageDir, configDir: dirname(configPath) }));
+  writeFileSync(configPath, workerdConfigMany(entries, { storageDir, configDir: dirname(configPath) }));
   const logPath = join(workdir, `${name}.log`);
   const log = openSync(logPath, "w");
   // --experimental: durableObjectStorage.localDisk is marked experimental in workerd's schema.
-  const child = spawn(join(BIN, "workerd"), ["serve", configPath, "--experimental", ...extraArgs], { stdio: ["ignore", log, log] });
+  // BENCH_WORKERD_CPU=1: pin workerd to that CPU (taskset), e.g. to keep it off the load generator's core.
+  const cmd = process.env.BENCH_WORKERD_CPU ? ["taskset", ["-c", process.env.BENCH_WORKERD_CPU, join(BIN, "workerd")]] : [join(BIN, "workerd"), []];
+  const child = spawn(cmd[0], [...cmd[1], "serve", configPath, "--experimental", ...extraArgs], { stdio: ["ignore", log, log] });
   let exited = null;
   child.on("exit", (code, signal) => (exited = { code, signal }));
-  const url = `http://127.0.0.1:${port}`;
+  const urls = entries.map((e) => `http://127.0.0.1:${e.port}`);
   const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (exited) throw new Error(`workerd (${name}) exited ${JSON.stringify(exited)}; see ${logPath}:\n${readFileSync(logPath, "utf8").slice(-2000)}`);
-    try {
-      await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) }).then((r) => r.arrayBuffer());
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`workerd (${name}) did not answer on ${url} within 20 s; see ${logPath}`);
-      await new Promise((r) => setTimeout(r, 100));
+  for (const url of urls) {
+    for (;;) {
+      if (exited) throw new Error(`workerd (${name}) exited ${JSON.stringify(exited)}; see ${logPath}:\n${readFileSync(logPath, "utf8").slice(-2000)}`);
+      try {
+        await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) }).then((r) => r.arrayBuffer());
+        break;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`workerd (${name}) did not answer on ${url} within 20 s; see ${logPath}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
   }
   return {
     name,
-    url,
+    urls,
     pid: child.pid,
     logPath,
     stop: () => new Promise((r) => (exited ? r() : (child.once("exit", () => r()), child.kill("SIGTERM")))),
