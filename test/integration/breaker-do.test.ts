@@ -276,6 +276,45 @@ describe("breaker view: failure reports coalesced per provider", () => {
     expect(await stubFor(name).snapshot()).toMatchObject({ consecutiveFailures: 2 });
   });
 
+  it("a follow-up that cannot open the breaker waits out the write interval; failures meanwhile join it", async () => {
+    const { calls, release, env: e } = instrumented({ kind: "hold-failures" });
+    const clock = new FakeClock(Date.now());
+    const { gate: g, settle } = gate(e, many, clock);
+    const name = fresh();
+    const written = () => calls.filter((c) => c === `recordFailure:${name}`).length;
+    await g.admit(name);
+    g.report(name, { kind: "failure", reason: "connect" });
+    g.report(name, { kind: "failure", reason: "connect" });
+    await vi.waitFor(() => expect(written()).toBe(1));
+    release();
+    // The follow-up waits for the clock: none is sent, however long real time runs, until it moves.
+    await vi.waitFor(() => expect(clock.pending).toBe(1));
+    g.report(name, { kind: "failure", reason: "connect" });
+    expect(written()).toBe(1);
+    expect(clock.fireNext()).toBe(true);
+    await vi.waitFor(() => expect(written()).toBe(2));
+    release();
+    await settle();
+    expect(written()).toBe(2);
+  });
+
+  it("a follow-up that could open the breaker is written at once", async () => {
+    const { calls, release, env: e } = instrumented({ kind: "hold-failures" });
+    // A clock whose timers only fire when told: the follow-up must not need one.
+    const { gate: g, settle } = gate(e, { ...many, breakerFailureThreshold: 2 }, new FakeClock(Date.now()));
+    const name = fresh();
+    const written = () => calls.filter((c) => c === `recordFailure:${name}`).length;
+    await g.admit(name);
+    g.report(name, { kind: "failure", reason: "connect" });
+    g.report(name, { kind: "failure", reason: "connect" });
+    await vi.waitFor(() => expect(written()).toBe(1));
+    release();
+    await vi.waitFor(() => expect(written()).toBe(2));
+    release();
+    await settle();
+    expect(await stubFor(name).snapshot()).toMatchObject({ state: "open", consecutiveFailures: 2 });
+  });
+
   it("admit does not wait for a failure write that cannot open the breaker", async () => {
     const { release, env: e } = instrumented({ kind: "hold-failures" });
     // A clock whose timers never fire: an admit that waited for the held write would never answer.
