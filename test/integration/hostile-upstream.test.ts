@@ -190,6 +190,19 @@ describe("finding 10: only the network is a connect failure", () => {
     expect((await breaker(v, `oa-${t}`))?.consecutive_failures).toBeGreaterThan(0);
   });
 
+  it.each([
+    ["openaiFakeUrl", "oa", '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,'],
+    ["ollamaFakeUrl", "ol", '{"model":"m","embeddings":[[0.1,'],
+  ] as const)("a whole body (embeddings, %s) cut mid-way is connect, not our 500; the breaker hears it", async (fake, prefix, partial) => {
+    const t = tag();
+    const entry = `${prefix}-${t}/${await scriptFake(fake, { headers: { "content-type": "application/json" }, chunks: [partial], end: "destroy" })}`;
+    const v = vars(t, [entry]);
+    const res = await postWith(v, "/v1/embeddings", { model: "mana/t", input: ["a"] });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("x-mana-llm-attempts")).toBe(`${entry}=connect`);
+    expect((await breaker(v, `${prefix}-${t}`))?.consecutive_failures).toBeGreaterThan(0);
+  });
+
   it("an upstream frame over MAX_FRAME_LENGTH is malformed, not connect", async () => {
     const t = tag();
     const huge = `data: {"x":"${"a".repeat(2 * 1024 * 1024 + 10)}"}\n\n`;
