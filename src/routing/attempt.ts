@@ -100,7 +100,7 @@ export async function attemptChat(input: AttemptInput, mode: "stream" | "aggrega
     while (!state.sawPayload && !state.finished) {
       const r = await guarded.next();
       if (r.done) break;
-      head.push(...r.value);
+      for (const chunk of r.value) head.push(chunk);
     }
     return { kind: "committed", head, rest: guarded, close: () => close() };
   } catch (err) {
