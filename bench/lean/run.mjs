@@ -78,12 +78,14 @@ async function main() {
       { id: "dead-closed", label: "router, dead primary (refused), breaker closed", worker: { ...router, dir: closedDir }, vars: { ...rv, BREAKER_FAILURE_THRESHOLD: lifted ? CLOSED_THRESHOLD : "100" }, path: "/v1/chat/completions", model: "mana/bench-dead-first" },
       // The same one-entry alias on a provider with max_concurrent (never reached here): what the lease round trip adds.
       { id: "limited", label: "router, one-entry alias, max_concurrent (a lease per request)", worker: router, vars: rv, path: "/v1/chat/completions", model: "mana/bench-limited" },
+      // The pass-through always forwards the upstream's SSE: the same answer streamed through the router, chunk by chunk re-encoded.
+      { id: "streamed", label: "router, one-entry alias, streamed to the client", worker: router, vars: rv, path: "/v1/chat/completions", model: "mana/bench-one", stream: true },
     ];
     const targets = [];
     for (const s of specs) {
       const server = await serve(s.worker, { name: s.id, port: await freePort(), vars: s.vars, workdir });
       servers.push(server);
-      targets.push({ ...s, server, url: server.url, headers, body: CHAT(s.model), rounds: [], latency: [], firstToken: [] });
+      targets.push({ ...s, server, url: server.url, headers, body: CHAT(s.model, s.stream === true), rounds: [], latency: [], firstToken: [] });
     }
     // Latency (one connection, first token) is compared inside one more workerd process serving every target:
     // two processes differ by where the scheduler put their threads (first-token medians moved by ±0.5 ms here).
@@ -177,7 +179,7 @@ function report(targets, { wrk, deadEnd, lifted, wranglerDev, tmpBase }) {
     for (const w of wranglerDev)
       lines.push(`| wrangler dev (dev proxy + inspector): ${w.label} | ${f(w.rps, 0)} | ${devBase ? `${f(w.rps / devBase.rps)} (of dev)` : "—"} | ${f(w.p50)} ms | ${f(w.p99)} ms | — | ${devBase && w !== devBase ? signed(w.p50_1conn - devBase.p50_1conn) : `${f(w.p50_1conn)} ms (base)`} | — |`);
   }
-  console.log(`\nLean bench: ${os.cpus().length} cores, ${wrk ? "wrk -t2 -c10" : "Node client, 10 connections"}, ${ROUNDS}×${SECONDS} s per target, non-streaming chat; medians over rounds; CPU = workerd utime+stime ÷ requests; DO storage under ${tmpBase}`);
+  console.log(`\nLean bench: ${os.cpus().length} cores, ${wrk ? "wrk -t2 -c10" : "Node client, 10 connections"}, ${ROUNDS}×${SECONDS} s per target, non-streaming chat unless streamed; medians over rounds; CPU = workerd utime+stime ÷ requests; DO storage under ${tmpBase}`);
   console.log(lines.join("\n"));
   const errs = rows.filter((r) => r.errors > 0).map((r) => `${r.id}: ${r.errors}`);
   if (errs.length) console.log(`non-2xx or socket errors during the runs: ${errs.join(", ")}`);
