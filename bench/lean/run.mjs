@@ -125,12 +125,20 @@ async function main() {
     for (const t of streamed) await firstTokenSample(agent, t);
     // A fresh random order per sample: whichever target went last before the pass-through read faster here.
     for (let i = 0; i < FIRST_TOKEN_SAMPLES; i++) for (const t of shuffled(streamed)) t.into.push(await firstTokenSample(agent, t));
+    // And back to back: blocks of samples to one target (a busy router stays warm; interleaved, each request finds it cold).
+    const hot = new Map(streamed.map((t) => [t.id, []]));
+    const blocks = Math.max(1, Math.round(FIRST_TOKEN_SAMPLES / 50));
+    for (let b = 0; b < blocks; b++)
+      for (const t of shuffled(streamed)) {
+        for (let i = 0; i < 3; i++) await firstTokenSample(agent, t);
+        for (let i = 0; i < 50; i++) hot.get(t.id).push(await firstTokenSample(agent, t));
+      }
     agent.destroy();
 
     const deadEnd = { open: await breakerState(targets[2].server), closed: await breakerState(targets[3].server) };
     for (const t of targets) await checkAnswers(t);
     const wranglerDev = process.env.BENCH_WRANGLER_DEV === "0" ? null : await measureWranglerDev({ wrk, workdir, routerVars: rv, fakeUrl: fake.url, headers, seconds: SECONDS, latencySeconds: LATENCY_SECONDS, run: loadRun });
-    report(targets, { wrk, deadEnd, lifted, wranglerDev, tmpBase });
+    report(targets, { wrk, deadEnd, lifted, wranglerDev, tmpBase, hot });
     ok = true;
   } finally {
     for (const s of servers) await s.stop();
@@ -162,7 +170,7 @@ function summarize(t, base) {
   };
 }
 
-function report(targets, { wrk, deadEnd, lifted, wranglerDev, tmpBase }) {
+function report(targets, { wrk, deadEnd, lifted, wranglerDev, tmpBase, hot }) {
   const base = summarize(targets[0]);
   const rows = [base, ...targets.slice(1).map((t) => summarize(t, base))];
   const f = (x, d = 2) => (x === null || Number.isNaN(x) ? "—" : x.toFixed(d));
@@ -183,9 +191,12 @@ function report(targets, { wrk, deadEnd, lifted, wranglerDev, tmpBase }) {
   console.log(lines.join("\n"));
   const errs = rows.filter((r) => r.errors > 0).map((r) => `${r.id}: ${r.errors}`);
   if (errs.length) console.log(`non-2xx or socket errors during the runs: ${errs.join(", ")}`);
+  const hotBase = median(hot.get(targets[0].id));
+  const hotRows = [...hot].slice(1).map(([id, xs]) => ({ id, first_token_ms: median(xs), added_ms: median(xs) - hotBase }));
+  console.log(`first token back to back (blocks of 50 per target): pass-through ${f(hotBase)} ms; ${hotRows.map((r) => `${r.id} ${signed(r.added_ms)}`).join("; ")} (the table's column: samples interleaved in random order)`);
   console.log(`breaker of the dead primary at the end: open target ${deadEnd.open}; closed target ${deadEnd.closed}${lifted ? "" : " (threshold cap not lifted)"}`);
   const round = (x) => (typeof x === "number" ? Math.round(x * 1000) / 1000 : x);
-  const json = { bench: "lean", cores: os.cpus().length, load: wrk ? "wrk" : "node", rounds: ROUNDS, seconds: SECONDS, do_storage: tmpBase, targets: rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))), breaker_end: deadEnd, wrangler_dev: wranglerDev?.map((w) => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, round(v)]))) ?? null };
+  const json = { bench: "lean", cores: os.cpus().length, load: wrk ? "wrk" : "node", rounds: ROUNDS, seconds: SECONDS, do_storage: tmpBase, targets: rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))), first_token_back_to_back: { pass_through_ms: round(hotBase), targets: hotRows.map((r) => ({ id: r.id, first_token_ms: round(r.first_token_ms), added_ms: round(r.added_ms) })) }, breaker_end: deadEnd, wrangler_dev: wranglerDev?.map((w) => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, round(v)]))) ?? null };
   console.log(`BENCH_JSON ${JSON.stringify(json)}`);
 }
 
