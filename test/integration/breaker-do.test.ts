@@ -276,10 +276,10 @@ describe("breaker view: failure reports coalesced per provider", () => {
     expect(await stubFor(name).snapshot()).toMatchObject({ consecutiveFailures: 2 });
   });
 
-  it("a follow-up that cannot open the breaker waits out the write interval; failures meanwhile join it", async () => {
+  /** Two failures reported on a fresh provider while the first write is held: the first write is out, the second owed. */
+  async function twoFailuresWhileHeld(s: Settings, clock: FakeClock) {
     const { calls, release, env: e } = instrumented({ kind: "hold-failures" });
-    const clock = new FakeClock(Date.now());
-    const { gate: g, settle } = gate(e, many, clock);
+    const { gate: g, settle } = gate(e, s, clock);
     const name = fresh();
     const written = () => calls.filter((c) => c === `recordFailure:${name}`).length;
     await g.admit(name);
@@ -287,6 +287,12 @@ describe("breaker view: failure reports coalesced per provider", () => {
     g.report(name, { kind: "failure", reason: "connect" });
     await vi.waitFor(() => expect(written()).toBe(1));
     release();
+    return { g, settle, release, name, written };
+  }
+
+  it("a follow-up that cannot open the breaker waits out the write interval; failures meanwhile join it", async () => {
+    const clock = new FakeClock(Date.now());
+    const { g, settle, release, name, written } = await twoFailuresWhileHeld(many, clock);
     // The follow-up waits for the clock: none is sent, however long real time runs, until it moves.
     await vi.waitFor(() => expect(clock.pending).toBe(1));
     g.report(name, { kind: "failure", reason: "connect" });
@@ -299,16 +305,8 @@ describe("breaker view: failure reports coalesced per provider", () => {
   });
 
   it("a follow-up that could open the breaker is written at once", async () => {
-    const { calls, release, env: e } = instrumented({ kind: "hold-failures" });
     // A clock whose timers only fire when told: the follow-up must not need one.
-    const { gate: g, settle } = gate(e, { ...many, breakerFailureThreshold: 2 }, new FakeClock(Date.now()));
-    const name = fresh();
-    const written = () => calls.filter((c) => c === `recordFailure:${name}`).length;
-    await g.admit(name);
-    g.report(name, { kind: "failure", reason: "connect" });
-    g.report(name, { kind: "failure", reason: "connect" });
-    await vi.waitFor(() => expect(written()).toBe(1));
-    release();
+    const { settle, release, name, written } = await twoFailuresWhileHeld({ ...many, breakerFailureThreshold: 2 }, new FakeClock(Date.now()));
     await vi.waitFor(() => expect(written()).toBe(2));
     release();
     await settle();
