@@ -135,7 +135,7 @@ export async function probeSafely(signal: AbortSignal, run: () => Promise<ProbeR
   try {
     return await run();
   } catch (err) {
-    const failed = networkFailure(err instanceof BodyReadFailed ? err.cause : err, signal);
+    const failed = networkFailure(err, signal);
     if (signal.aborted) throw failed;
     return { alive: false, error: probeFailureText(failed.failure) };
   }

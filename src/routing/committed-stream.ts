@@ -69,9 +69,9 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
   };
   /** Sends chunks in one write (a held head, a batch); how many encoded to bytes. */
   // A held head leaves in one write: the first token should not wait behind the role chunk's.
-  const enqueueHead = (controller: ReadableStreamDefaultController<Uint8Array>, head: readonly ChatChunk[]): number => {
+  const enqueueChunks = (controller: ReadableStreamDefaultController<Uint8Array>, chunks: readonly ChatChunk[]): number => {
     const parts: Uint8Array[] = [];
-    for (const chunk of head) {
+    for (const chunk of chunks) {
       const bytes = encode(chunk);
       if (bytes) parts.push(bytes);
     }
@@ -123,7 +123,7 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
       start(controller) {
         // The held head is encoded here, inside the same handling as every later chunk.
         try {
-          enqueueHead(controller, part.head);
+          enqueueChunks(controller, part.head);
         } catch (err) {
           controller.enqueue(internalError(err));
           controller.close();
@@ -143,7 +143,7 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
                 return;
               }
               // A batch (one upstream read) leaves in one write.
-              if (enqueueHead(controller, r.value) > 0) return;
+              if (enqueueChunks(controller, r.value) > 0) return;
             }
           } catch (err) {
             // Nobody is reading: not the provider's fault, nothing to report or send.
@@ -165,7 +165,7 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
               finish();
               return;
             }
-            if (enqueueHead(controller, part.head) > 0) return;
+            if (enqueueChunks(controller, part.head) > 0) return;
           }
         }
       },

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { afterAll, describe, it } from "vitest";
 import { call } from "../helpers/http";
-import { expectHealthy, expectWellFormed, options, show, timeoutFor } from "./harness";
+import { expectHealthy, expectWellFormed, options, replacedAt, show, timeoutFor } from "./harness";
 
 const alnum = fc.stringMatching(/^[a-z0-9]{1,8}$/);
 const model = fc.oneof(
@@ -70,27 +70,9 @@ const embeddings = fc.record(
 
 const wrong = fc.oneof(fc.anything(), fc.jsonValue(), fc.string({ unit: "binary" }), fc.integer(), fc.double(), fc.constant(null), fc.constant([]), fc.constant({}), fc.boolean());
 
-/** Every path into a JSON value (iteratively: fuzz inputs may be deep). */
-function pathsOf(value: unknown): (string | number)[][] {
-  const out: (string | number)[][] = [];
-  const stack: [unknown, (string | number)[]][] = [[value, []]];
-  while (stack.length > 0) {
-    const [v, path] = stack.pop()!;
-    if (path.length > 0) out.push(path);
-    if (v && typeof v === "object") for (const [k, child] of Object.entries(v)) stack.push([child, [...path, Array.isArray(v) ? Number(k) : k]]);
-  }
-  return out;
-}
-
 /** `body` with the value at one of its paths (or a new top-level key) replaced by `value`. */
 function mutate(body: Record<string, unknown>, pick: number, value: unknown, newKey: string): unknown {
-  const copy = structuredClone(body);
-  const paths = pathsOf(copy);
-  const path = paths.length === 0 || pick % (paths.length + 1) === paths.length ? [newKey] : paths[pick % (paths.length + 1)]!;
-  let target = copy as Record<string | number, unknown>;
-  for (const p of path.slice(0, -1)) target = target[p] as Record<string | number, unknown>;
-  target[path.at(-1)!] = value;
-  return copy;
+  return replacedAt(body, (paths) => (paths.length === 0 || pick % (paths.length + 1) === paths.length ? [newKey] : paths[pick % (paths.length + 1)]!), value);
 }
 
 const post = (path: string, body: string) => call(path, { method: "POST", headers: { "content-type": "application/json" }, body });

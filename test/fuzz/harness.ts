@@ -75,3 +75,28 @@ export function show(value: unknown): string {
   }
   return s.length > 300 ? `${s.slice(0, 300)}… (${s.length} chars)` : s;
 }
+
+/** Every path into a JSON value (iteratively: fuzz inputs may be deep). */
+export function pathsOf(value: unknown): (string | number)[][] {
+  const out: (string | number)[][] = [];
+  const stack: [unknown, (string | number)[]][] = [[value, []]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (path.length > 0) out.push(path);
+    if (v && typeof v === "object") for (const [k, child] of Object.entries(v)) stack.push([child, [...path, Array.isArray(v) ? Number(k) : k]]);
+  }
+  return out;
+}
+
+/**
+ * A copy of `value` with the thing at one of its paths replaced: `choose` picks it from every
+ * path into the copy (pathsOf), so callers decide how (and whether to add a new key).
+ */
+export function replacedAt<T extends Record<string, unknown>>(value: T, choose: (paths: (string | number)[][]) => (string | number)[], replacement: unknown): T {
+  const copy = structuredClone(value);
+  const path = choose(pathsOf(copy));
+  let at = copy as Record<string | number, unknown>;
+  for (const k of path.slice(0, -1)) at = at[k] as Record<string | number, unknown>;
+  at[path.at(-1)!] = replacement;
+  return copy;
+}

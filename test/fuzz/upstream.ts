@@ -11,7 +11,7 @@ import fc from "fast-check";
 import { expect } from "vitest";
 import { concatBytes } from "../../src/lib/bytes";
 import { callWith, chainYaml, hostileProviders, postWith, scriptFake, sseEvents } from "../helpers/http";
-import { expectWellFormed, show } from "./harness";
+import { expectWellFormed, replacedAt, show } from "./harness";
 
 export type Wire = "openai" | "ollama" | "gemini";
 
@@ -75,27 +75,9 @@ export const FORMATS: Record<Wire, Format> = {
   },
 };
 
-/** Every path into a JSON value (iteratively). */
-function pathsOf(value: unknown): (string | number)[][] {
-  const out: (string | number)[][] = [];
-  const stack: [unknown, (string | number)[]][] = [[value, []]];
-  while (stack.length > 0) {
-    const [v, path] = stack.pop()!;
-    if (path.length > 0) out.push(path);
-    if (v && typeof v === "object") for (const [k, child] of Object.entries(v)) stack.push([child, [...path, Array.isArray(v) ? Number(k) : k]]);
-  }
-  return out;
-}
-
 /** `value` with the thing at the `pick`-th path replaced. */
 function setAt(value: Json, pick: number, replacement: unknown): Json {
-  const copy = structuredClone(value);
-  const paths = pathsOf(copy);
-  const path = paths[pick % paths.length]!;
-  let at: Record<string | number, unknown> = copy;
-  for (const k of path.slice(0, -1)) at = at[k] as Record<string | number, unknown>;
-  at[path.at(-1)!] = replacement;
-  return copy;
+  return replacedAt(value, (paths) => paths[pick % paths.length]!, replacement);
 }
 
 const DEEP = "__DEEP__";
