@@ -7,6 +7,7 @@
  * contains "drip" gets its first token at once and the rest 20 ms later, so the first-token
  * time is not hidden behind the whole body.
  */
+import { spawn } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
 
@@ -60,14 +61,10 @@ export async function startFakeUpstream() {
     handle(req, res).catch(() => res.destroy());
   });
   server.keepAliveTimeout = 60_000;
-  // How many TCP connections the Workers opened: a body cancelled before its end cannot be reused.
-  let connections = 0;
-  server.on("connection", () => connections++);
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address();
   return {
     url: `http://127.0.0.1:${port}`,
-    connections: () => connections,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
@@ -88,7 +85,6 @@ export async function freePort() {
 
 /** Starts the fake in its own Node process (fake-upstream-process.mjs); resolves with its URL and a stop(). */
 export async function startFakeUpstreamProcess() {
-  const { spawn } = await import("node:child_process");
   const child = spawn(process.execPath, [new URL("./fake-upstream-process.mjs", import.meta.url).pathname], { stdio: ["pipe", "pipe", "inherit"] });
   const url = await new Promise((resolve, reject) => {
     let out = "";

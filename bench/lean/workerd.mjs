@@ -83,17 +83,12 @@ function moduleKind(name) {
 
 const str = (s) => JSON.stringify(String(s)); // our values are ASCII: JSON escapes are valid Cap'n Proto text
 
-/** The Cap'n Proto text config for one Worker on 127.0.0.1:`port`. */
-export function workerdConfig(b, { port, vars, storageDir, configDir }) {
-  return workerdConfigMany([{ b, port, vars }], { storageDir, configDir });
-}
-
 /**
  * Several Workers in one workerd process, each on its own socket (`entries`: { b, port, vars }).
  * The latency figures compare targets served by one process: two processes differ by where
  * the scheduler put their threads, which on this VM moved first-token medians by ±0.5 ms.
  */
-export function workerdConfigMany(entries, { storageDir, configDir }) {
+function workerdConfig(entries, { storageDir, configDir }) {
   const services = [`(name = "loopback", network = (allow = ["127.0.0.1/32"]))`];
   const sockets = [];
   const workers = [];
@@ -144,12 +139,12 @@ export async function serve(b, { name, port, vars, workdir, extraArgs = [] }) {
   return { ...server, url: server.urls[0] };
 }
 
-/** One `workerd serve` process for several Workers (see workerdConfigMany); resolves once every socket answers HTTP. */
+/** One `workerd serve` process for several Workers (see workerdConfig); resolves once every socket answers HTTP. */
 export async function serveMany(entries, { name, workdir, extraArgs = [] }) {
   const storageDir = join(workdir, `${name}-do`);
   mkdirSync(storageDir, { recursive: true });
   const configPath = join(workdir, `${name}.capnp`);
-  writeFileSync(configPath, workerdConfigMany(entries, { storageDir, configDir: dirname(configPath) }));
+  writeFileSync(configPath, workerdConfig(entries, { storageDir, configDir: dirname(configPath) }));
   const logPath = join(workdir, `${name}.log`);
   const log = openSync(logPath, "w");
   // --experimental: durableObjectStorage.localDisk is marked experimental in workerd's schema.
