@@ -4,13 +4,11 @@
  * the reason wins over any unrelated parse error in the same request.
  */
 import { invalidRequest } from "../errors";
+import { isObject } from "../../lib/is-object";
 
 const STATELESS = "this router is stateless and stores nothing";
 
 const ALLOWED_ITEM_TYPES = new Set(["message", "function_call", "function_call_output", "reasoning"]);
-
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** Throws the first refusal that applies; returns when the body asks only for what can be served. */
 export function refuseUnservable(body: unknown): void {

@@ -7,6 +7,7 @@
  * → `enum`); what has none is dropped, since the schema only guides generation.
  */
 import type { GeminiSchema } from "./wire";
+import { isObject } from "../../lib/is-object";
 
 type Json = Record<string, unknown>;
 
@@ -49,8 +50,6 @@ interface Walk {
   defs: Json;
   nodes: number;
 }
-
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Returns undefined for a schema that constrains nothing (`{}`, `true`). */
 export function toGeminiSchema(schema: unknown): GeminiSchema | undefined {

@@ -6,11 +6,11 @@
  * then goes through chunkSchema as before (tool calls, odd types, errors with a path).
  */
 import type { WireChunk } from "./wire";
+import { isObject } from "../../lib/is-object";
 
 type Json = Record<string, unknown>;
 type WireChoice = WireChunk["choices"][number];
 
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const absent = (v: unknown) => v === undefined || v === null;
 const isNum = (v: unknown): v is number => typeof v === "number";
 
