@@ -1,5 +1,6 @@
 /**
- * The lean bench (issue 10): the router against a bare pass-through Worker, each bundled by
+ * The lean bench (issue 10): the router against a bare pass-through Worker and the floor Worker
+ * (only what DESIGN.md obliges a router to do: bench/floor-worker), each bundled by
  * `wrangler deploy --dry-run --outdir` and served by its own bare `workerd serve` process
  * (see workerd.mjs: a hand-written Cap'n Proto config, no Miniflare, no inspector), a fake
  * OpenAI-compatible upstream (its own Node process) and a refusing port on loopback. Targets
@@ -63,6 +64,7 @@ async function main() {
   try {
     const dead = await deadAddress();
     const baseline = bundle(join(ROOT, "bench/baseline-worker/wrangler.toml"), join(workdir, "bundle-baseline"));
+    const floor = bundle(join(ROOT, "bench/floor-worker/wrangler.toml"), join(workdir, "bundle-floor"));
     const router = bundle(join(ROOT, "wrangler.toml"), join(workdir, "bundle-router"));
     const closedDir = join(workdir, "bundle-router-closed");
     cpSync(router.dir, closedDir, { recursive: true });
@@ -72,6 +74,9 @@ async function main() {
     const headers = { "content-type": "application/json", authorization: `Bearer ${KEY}` };
     const specs = [
       { id: "pass-through", label: "pass-through Worker (forwards the body)", worker: baseline, vars: { UPSTREAM_URL: fake.url }, path: "/", model: "ok", ftModel: "drip" },
+      // The least any router may do under DESIGN.md (key, schema, streamed upstream, every event parsed): what the router could reach.
+      { id: "floor", label: "floor: only what DESIGN.md obliges (bench/floor-worker)", worker: floor, vars: { UPSTREAM_URL: fake.url, API_KEYS: KEY }, path: "/v1/chat/completions", model: "mana/bench-one", ftModel: "mana/bench-drip" },
+      { id: "floor-streamed", label: "floor, streamed to the client", worker: floor, vars: { UPSTREAM_URL: fake.url, API_KEYS: KEY }, path: "/v1/chat/completions", model: "mana/bench-one", stream: true },
       { id: "one-entry", label: "router, one-entry alias", worker: router, vars: rv, path: "/v1/chat/completions", model: "mana/bench-one", ftModel: "mana/bench-drip" },
       // A day's backoff: the breaker opened by the warm-up stays open for the whole run.
       { id: "dead-open", label: "router, dead primary, breaker open", worker: router, vars: { ...rv, BREAKER_BACKOFF_S: "86400" }, path: "/v1/chat/completions", model: "mana/bench-dead-first" },
@@ -106,7 +111,8 @@ async function main() {
         await checkAnswers({ ...t, url });
       }
     }
-    const dead0 = { open: await breakerState(targets[2].server), closed: await breakerState(targets[3].server) };
+    const byId = (id) => targets.find((t) => t.id === id);
+    const dead0 = { open: await breakerState(byId("dead-open").server), closed: await breakerState(byId("dead-closed").server) };
     console.log(`[bench:lean] load: ${wrk ? "wrk" : "Node client"}; ${ROUNDS} rounds of ${SECONDS} s per target at 10 connections, ${LATENCY_SECONDS} s at 1; Durable Object storage under ${tmpBase}; breakers after warm-up: open target ${dead0.open}, closed target ${dead0.closed}`);
 
     for (let r = 0; r < ROUNDS; r++) {
@@ -135,7 +141,7 @@ async function main() {
       }
     agent.destroy();
 
-    const deadEnd = { open: await breakerState(targets[2].server), closed: await breakerState(targets[3].server) };
+    const deadEnd = { open: await breakerState(byId("dead-open").server), closed: await breakerState(byId("dead-closed").server) };
     for (const t of targets) await checkAnswers(t);
     const wranglerDev = process.env.BENCH_WRANGLER_DEV === "0" ? null : await measureWranglerDev({ wrk, workdir, routerVars: rv, fakeUrl: fake.url, headers, seconds: SECONDS, latencySeconds: LATENCY_SECONDS, run: loadRun });
     report(targets, { wrk, deadEnd, lifted, wranglerDev, tmpBase, hot });
