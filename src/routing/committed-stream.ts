@@ -6,7 +6,6 @@
  * unless the alias opted in to resume and a later entry continues the answer (resume.ts).
  */
 import type { ChainEntry } from "../config/aliases";
-import { concatBytes } from "../lib/bytes";
 import { asRouterError, ClientGone } from "../lib/errors";
 import { log } from "../lib/log";
 import { redactSecrets } from "../lib/redact";
@@ -33,6 +32,9 @@ export interface CommittedStreamOptions {
   resume?: Resumer;
 }
 
+/** Each write is encoded once: the encoders speak text. */
+const utf8 = new TextEncoder();
+
 export function committedStream({ committed, entry, provider, encoder, ctx, resume }: CommittedStreamOptions): ReadableStream<Uint8Array> {
   let part: StreamPart = { entry, provider, ...committed };
   // The upstream's usage is counted even when the client did not ask to see it; a resumed
@@ -48,7 +50,7 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
     part.close();
     ctx.dispose();
   };
-  const encode = (chunk: ChatChunk): Uint8Array | undefined => {
+  const encode = (chunk: ChatChunk): string | undefined => {
     resume?.sent(chunk);
     first ??= { id: chunk.id, created: chunk.created };
     if (chunk.usage) usage = chunk.usage;
@@ -67,26 +69,33 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
     log("warn", "stream.failed_after_commit", { request_id: ctx.requestId, model, failure: detail });
     return { error, reason };
   };
-  /** Sends chunks in one write (a held head, a batch); how many encoded to bytes. */
+  /** Sends chunks in one write (a held head, a batch); how many encoded to something. */
   // A held head leaves in one write: the first token should not wait behind the role chunk's.
   const enqueueChunks = (controller: ReadableStreamDefaultController<Uint8Array>, chunks: readonly ChatChunk[]): number => {
-    const parts: Uint8Array[] = [];
+    let text = "";
+    let sent = 0;
     for (const chunk of chunks) {
-      const bytes = encode(chunk);
-      if (bytes) parts.push(bytes);
+      const framed = encode(chunk);
+      if (framed === undefined) continue;
+      text += framed;
+      sent++;
     }
-    if (parts.length === 1) controller.enqueue(parts[0]!);
-    else if (parts.length > 1) controller.enqueue(concatBytes(parts));
-    return parts.length;
+    if (sent > 0) controller.enqueue(utf8.encode(text));
+    return sent;
   };
-  const internalError = (err: unknown): Uint8Array => {
+  /** The stream's last write (its end, or the failure that ends it), then the close. */
+  const closeWith = (controller: ReadableStreamDefaultController<Uint8Array>, text: string) => {
+    if (text) controller.enqueue(utf8.encode(text));
+    controller.close();
+  };
+  const internalError = (err: unknown): string => {
     const ours = asRouterError(err);
     log("error", "stream.internal_error", { request_id: ctx.requestId, model: part.entry.id, ...ours.logLine()?.fields });
     const v = ours.view(ctx.requestId);
     return encoder.fail(new ApiError(v.status, v.message, { type: v.type, code: v.code }));
   };
   /** After a failure: the continuation part (already swapped in), or the event that ends the stream. */
-  const afterFailure = async (err: unknown): Promise<Uint8Array | undefined> => {
+  const afterFailure = async (err: unknown): Promise<string | undefined> => {
     if (err instanceof ContinuationRefused && resumed) {
       log("warn", "stream.resume_failed", { request_id: ctx.requestId, model: part.entry.id, error: err.message });
       // The entry could not continue this answer: not a provider failure, so no breaker report.
@@ -125,8 +134,7 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
         try {
           enqueueChunks(controller, part.head);
         } catch (err) {
-          controller.enqueue(internalError(err));
-          controller.close();
+          closeWith(controller, internalError(err));
           finish();
         }
       },
@@ -136,8 +144,7 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
             while (true) {
               const r = await part.rest.next();
               if (r.done) {
-                controller.enqueue(encoder.end());
-                controller.close();
+                closeWith(controller, encoder.end());
                 finish();
                 ctx.observe.completed(total());
                 return;
@@ -159,9 +166,8 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
               finish();
               return;
             }
-            if (end) {
-              controller.enqueue(end);
-              controller.close();
+            if (end !== undefined) {
+              closeWith(controller, end);
               finish();
               return;
             }

@@ -4,20 +4,19 @@
  * response.completed / response.incomplete. After a failure past the commit point each
  * ends in its own error shape: one `error` event without `[DONE]`, or `response.failed`.
  */
-import { concatBytes } from "../lib/bytes";
 import type { ApiError } from "../openai/errors";
 import { errorEvent } from "../openai/errors";
 import type { ChatChunk } from "../openai/responses";
-import { encodeResponsesEvent, type ResponseStreamEvent, type ResponsesStreamEncoder } from "../openai/responses-api";
+import { frameResponsesEvent, type ResponseStreamEvent, type ResponsesStreamEncoder } from "../openai/responses-api";
 import { SSE_DONE, sseData } from "../streaming/encode";
 
 export interface StreamEncoder {
-  /** The bytes for one upstream chunk; none when it carries nothing for this client. */
-  chunk(chunk: ChatChunk): Uint8Array | undefined;
+  /** The SSE text for one upstream chunk; none when it carries nothing for this client. */
+  chunk(chunk: ChatChunk): string | undefined;
   /** The upstream ended normally. */
-  end(): Uint8Array;
-  /** The stream failed after commit: the last bytes the client gets. */
-  fail(error: ApiError): Uint8Array;
+  end(): string;
+  /** The stream failed after commit: the last text the client gets. */
+  fail(error: ApiError): string;
   /** A later entry continues the answer (mid-stream resume): name it from now on. */
   continuedBy(model: string): void;
 }
@@ -46,13 +45,13 @@ export function chatSseEncoder(answeredBy: string, includeUsage: boolean): Strea
 export function responsesSseEncoder(encoder: ResponsesStreamEncoder): StreamEncoder {
   return {
     chunk: (chunk) => frame(encoder.push(chunk)),
-    end: () => frame(encoder.finish()) ?? new Uint8Array(),
-    fail: (error) => frame(encoder.fail({ code: error.code, message: error.message })) ?? new Uint8Array(),
+    end: () => frame(encoder.finish()) ?? "",
+    fail: (error) => frame(encoder.fail({ code: error.code, message: error.message })) ?? "",
     continuedBy: (model) => encoder.answeredBy(model),
   };
 }
 
-function frame(events: ResponseStreamEvent[]): Uint8Array | undefined {
+function frame(events: ResponseStreamEvent[]): string | undefined {
   if (events.length === 0) return undefined;
-  return concatBytes(events.map(encodeResponsesEvent));
+  return events.map(frameResponsesEvent).join("");
 }

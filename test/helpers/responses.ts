@@ -1,6 +1,6 @@
 /** Chunk builders and a client-side transport for the Responses front end's unit tests. */
 import type { ChatChunk, ChatCompletion, ChunkDelta, FinishReason, ToolCallDelta, Usage } from "../../src/openai/responses";
-import { encodeResponsesEvent, type ResponseMeta, type ResponseObject, type ResponseStreamEvent } from "../../src/openai/responses-api";
+import { frameResponsesEvent, type ResponseMeta, type ResponseObject, type ResponseStreamEvent } from "../../src/openai/responses-api";
 
 export const META: ResponseMeta = { id: "resp_abc", createdAt: 1_700_000_000, model: "ollama/gemma3:4b" };
 
@@ -28,7 +28,8 @@ export function completion(content: string | null, opts: { finish?: FinishReason
 export function sseBody(events: ResponseStreamEvent[]): ReadableStream<Uint8Array> {
   return new ReadableStream({
     start(controller) {
-      for (const e of events) controller.enqueue(encodeResponsesEvent(e));
+      const utf8 = new TextEncoder();
+      for (const e of events) controller.enqueue(utf8.encode(frameResponsesEvent(e)));
       controller.close();
     },
   });

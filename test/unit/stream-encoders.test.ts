@@ -5,7 +5,8 @@ import { ResponsesStreamEncoder } from "../../src/openai/responses-api";
 import { chatSseEncoder, responsesSseEncoder } from "../../src/routing/stream-encoders";
 import { chunk, META, text, usageChunk } from "../helpers/responses";
 
-const decode = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
+/** An encoder's text for one call; none reads as empty. */
+const decode = (text: string | undefined) => text ?? "";
 const USAGE = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 };
 const INTERRUPTED = new ApiError(502, "The answer from groq/x was interrupted: cut. The response is incomplete.", { type: "upstream_error", code: "upstream_stream_error" });
 

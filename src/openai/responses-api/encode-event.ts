@@ -4,8 +4,7 @@
  */
 import type { ResponseStreamEvent } from "./types";
 
-const encoder = new TextEncoder();
-
-export function encodeResponsesEvent(event: ResponseStreamEvent): Uint8Array {
-  return encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+/** One event's SSE block, as text (the committed stream encodes each write once). */
+export function frameResponsesEvent(event: ResponseStreamEvent): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }

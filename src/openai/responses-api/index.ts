@@ -1,5 +1,5 @@
 /** The Responses API front end: request in, ChatRequest to the walk, response or events out. */
-export { encodeResponsesEvent } from "./encode-event";
+export { frameResponsesEvent } from "./encode-event";
 export { type ResponseMeta, responseId } from "./envelope";
 export { parseResponsesRequest } from "./parse-request";
 export type { ResponsesRequest } from "./request-schema";
