@@ -71,15 +71,16 @@ export function resumer(chain: ResolvedChain, request: ChatRequest, ctx: Request
       try {
         const walked = await walkChat(sub, later, prefilled, "stream", (e) => (ctx.providers.get(e.provider)?.prefill ? undefined : NOT_PREFILL));
         const committed = walked.value as Extract<AttemptResult, { kind: "committed" }>;
-        let head: ChatChunk[];
-        try {
-          head = continuation(committed.head);
-        } catch (err) {
+        const { kept: head, refused } = continuation(committed.head);
+        // Nothing usable before the refusal: the resume fails here, and the original error stands.
+        if (refused && head.length === 0) {
           committed.close();
-          throw err;
+          throw refused;
         }
         log("info", "stream.resumed", { request_id: ctx.requestId, from: failed.id, to: walked.entry.id, failure: failure.kind, prefill_chars: delivered.length });
-        return { entry: walked.entry, provider: walked.provider, head, rest: continued(committed.rest), close: committed.close };
+        // Text that came before a refusal in the same read is delivered; the stream then fails as if it came later.
+        if (refused) void committed.rest.return(undefined).catch(() => {});
+        return { entry: walked.entry, provider: walked.provider, head, rest: continued(committed.rest, refused), close: committed.close };
       } catch (err) {
         // Reported as the original failure by the caller: never the continuation's rejection.
         log("warn", "stream.resume_failed", { request_id: ctx.requestId, model: failed.id, error: errorText(err) });
@@ -89,21 +90,34 @@ export function resumer(chain: ResolvedChain, request: ChatRequest, ctx: Request
   };
 }
 
-/** The continuation's chunks as the client may see them: no second role, never a tool call. */
-function continuation(chunks: readonly ChatChunk[]): ChatChunk[] {
-  const out: ChatChunk[] = [];
+/**
+ * The continuation's chunks as the client may see them: no second role, never a tool call.
+ * A tool call refuses the rest (`refused`); what came before it in the same read is kept, as
+ * it would have been had it arrived in a read of its own.
+ */
+function continuation(chunks: readonly ChatChunk[]): { kept: ChatChunk[]; refused?: ContinuationRefused } {
+  const kept: ChatChunk[] = [];
   for (const chunk of chunks) {
-    const kept = asContinuation(chunk);
-    if (kept) out.push(kept);
+    let plain: ChatChunk | undefined;
+    try {
+      plain = asContinuation(chunk);
+    } catch (err) {
+      if (err instanceof ContinuationRefused) return { kept, refused: err };
+      throw err;
+    }
+    if (plain) kept.push(plain);
   }
-  return out;
+  return { kept };
 }
 
-async function* continued(rest: AsyncGenerator<ChunkBatch>): AsyncGenerator<ChunkBatch> {
+/** The rest of a continuation; `refused`: its head already ended in a refusal, so the first read fails. */
+async function* continued(rest: AsyncGenerator<ChunkBatch>, refused?: ContinuationRefused): AsyncGenerator<ChunkBatch> {
   try {
+    if (refused) throw refused;
     for await (const batch of rest) {
-      const kept = continuation(batch);
+      const { kept, refused: refusal } = continuation(batch);
       if (kept.length > 0) yield kept;
+      if (refusal) throw refusal;
     }
   } finally {
     // Stopped early (the consumer left, or a tool call below): release the upstream.

@@ -110,7 +110,13 @@ async function chat(ctx: FakeContext, provider: string, model: string): Promise<
     return sendJson(res, 400, errorBody("fake: the router must stream upstream", "invalid_request_error", null));
   }
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-  const send = (obj: unknown) => res.write(`data: ${typeof obj === "string" ? obj : JSON.stringify(obj)}\n\n`);
+  // While `held` is a string, events are collected and leave in one write (the `burst` faults).
+  let held: string | undefined;
+  const send = (obj: unknown) => {
+    const event = `data: ${typeof obj === "string" ? obj : JSON.stringify(obj)}\n\n`;
+    if (held === undefined) res.write(event);
+    else held += event;
+  };
   const delta = (d: Record<string, unknown>, finish: string | null = null) => send({ ...base, choices: [{ index: 0, delta: d, finish_reason: finish }] });
 
   if (f.name === "headers-silent") return untilClosed(res);
@@ -119,8 +125,20 @@ async function chat(ctx: FakeContext, provider: string, model: string): Promise<
   if (f.name === "slow-first") await sleep(Number(f.args[0] ?? 0));
 
   if (f.name === "tools") {
-    // `tools:after:<n>`: n content tokens first, then the call.
-    if (f.args[0] === "after") for (const token of tokens.slice(0, Number(f.args[1] ?? 1))) delta({ content: token });
+    // `tools:after:<n>`: n content tokens first, then the call. `…:burst`: all of it in one write
+    // (one read for the router); `…:burst:<ms>`: the first token alone, <ms> later the rest in one write.
+    const burst = f.args[2] === "burst";
+    const lead = burst && f.args[3] !== undefined ? 1 : 0;
+    if (burst && lead === 0) held = "";
+    if (f.args[0] === "after") {
+      for (const [i, token] of tokens.slice(0, Number(f.args[1] ?? 1)).entries()) {
+        if (burst && i === lead && lead > 0) {
+          await sleep(Number(f.args[3]));
+          held = "";
+        }
+        delta({ content: token });
+      }
+    }
     const fragments = ['{"city":', ' "Par', 'is", "unit"', ': "c"}'];
     delta({ tool_calls: [{ index: 0, id: "call_fake_1", type: "function", function: { name: "get_weather", arguments: "" } }] });
     for (const [i, a] of fragments.entries()) {
@@ -131,7 +149,7 @@ async function chat(ctx: FakeContext, provider: string, model: string): Promise<
     delta({}, "tool_calls");
     if (includeUsage) send({ ...base, choices: [], usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 } });
     send("[DONE]");
-    return void res.end();
+    return void res.end(held);
   }
 
   for (let i = 0; i < tokens.length; i++) {

@@ -239,6 +239,23 @@ describe("a continuation that is not plain text, later on", () => {
   });
 });
 
+describe("a continuation whose text and tool call arrive in one read", () => {
+  // The router reads a batch of chunks per upstream read: the text before the call is still the client's.
+  it.each([
+    ["in the continuation's first read", "burst"],
+    ["in a later read", "burst:50"],
+  ])("delivers the text before the call, then the original error (%s)", async (_, burst) => {
+    const t = tag();
+    const primary = `first-${t}/cut:10@${t}`;
+    const seen = await read(await postWith(vars(t, [primary, `cont-${t}/tools:after:3:${burst}@${t}`]), "/v1/chat/completions", chat()));
+    expect(seen.done).toBe(false);
+    expect(seen.deltas).toEqual(planned(13));
+    expect(seen.chunks.some((c) => c.choices.some((ch) => ch.delta.tool_calls !== undefined))).toBe(false);
+    expect(seen.errors).toHaveLength(1);
+    expect(seen.errors[0]!.message).toContain(primary);
+  });
+});
+
 describe("the Responses stream resumes the same way", () => {
   const respond = (t: string, chain: string[]) => postWith(vars(t, chain), "/v1/responses", { model: "mana/t", input: `words:${WORDS}`, stream: true });
   const deltas = (events: Awaited<ReturnType<typeof wireEvents>>) => events.flatMap((e) => (e.data.type === "response.output_text.delta" ? [e.data.delta] : []));
