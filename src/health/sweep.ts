@@ -75,7 +75,13 @@ async function probeAndRecord(env: Env, provider: ProviderConfig, timeoutMs: num
     const probe = adapter.probe(provider, AbortSignal.timeout(timeoutMs));
     result = await withDeadline(probe, timeoutMs + PROBE_GRACE_MS);
   } catch (err) {
-    result = { alive: false, error: probeFailureReason(err, timeoutMs) };
+    const reason = probeFailureReason(err, timeoutMs);
+    if (reason === undefined) {
+      // The router's own bug, not the provider's failure: logged with its stack, no breaker charged.
+      log("error", "probe.internal_error", { provider: provider.name, error: errorText(err), stack: err instanceof Error ? err.stack : undefined });
+      return { provider: provider.name, outcome: "skipped", why: "the probe failed inside the router (logged as probe.internal_error)" };
+    }
+    result = { alive: false, error: reason };
   }
   const now = Date.now();
   try {
@@ -101,8 +107,8 @@ function readLoadedModels(adapter: ProviderAdapter, provider: ProviderConfig, ti
   return withDeadline(adapter.loadedModels(provider, AbortSignal.timeout(timeoutMs)), timeoutMs + PROBE_GRACE_MS).catch(() => null);
 }
 
-/** The failure vocabulary for a probe that threw; never the upstream's own text. */
-export function probeFailureReason(err: unknown, timeoutMs: number): string {
+/** The failure vocabulary for a probe that threw (never the upstream's own text); undefined when it was no network failure but our own bug. */
+export function probeFailureReason(err: unknown, timeoutMs: number): string | undefined {
   if (err instanceof UpstreamError) {
     const f = err.failure;
     if (f.kind === "timeout") return `timeout (no answer within ${timeoutMs} ms)`;
@@ -111,5 +117,5 @@ export function probeFailureReason(err: unknown, timeoutMs: number): string {
     return f.kind;
   }
   if (err instanceof Error && (err instanceof DeadlineError || err.name === "TimeoutError" || err.name === "AbortError")) return `timeout (no answer within ${timeoutMs} ms)`;
-  return "connect (probe failed)";
+  return undefined;
 }

@@ -135,9 +135,11 @@ export async function probeSafely(signal: AbortSignal, run: () => Promise<ProbeR
   try {
     return await run();
   } catch (err) {
-    const failed = networkFailure(err, signal);
-    if (signal.aborted) throw failed;
-    return { alive: false, error: probeFailureText(failed.failure) };
+    // The network's failures are typed where they happen (upstreamFetch); anything else is the
+    // router's own bug, which is not the provider's failure: the sweep logs it and charges nobody.
+    if (!(err instanceof UpstreamError)) throw err;
+    if (signal.aborted) throw err;
+    return { alive: false, error: probeFailureText(err.failure) };
   }
 }
 

@@ -8,8 +8,10 @@ import { forgetBreakerView, forgetSnapshotCache } from "../../src/breaker/view";
 import { bundledConfig } from "../../src/config/bundled";
 import { loadProviders } from "../../src/config/settings";
 import { envVars } from "../../src/lib/env";
+import { probeSafely } from "../../src/providers/http";
 import { adapterFor } from "../../src/providers/registry";
 import { call, fakeLog, tag } from "../helpers/http";
+import { captureLogs } from "../helpers/logs";
 
 const fake = inject("openaiFakeUrl");
 /** Every provider the test env configures, and those whose kind has an adapter to probe with. */
@@ -143,6 +145,27 @@ describe("probe sweep (scheduled)", () => {
     expect(first.map((o) => o.provider).sort()).toEqual(CONFIGURED.map((p) => p.name).sort());
     for (const o of first) expect(o.outcome === "skipped").toBe(!PROBED.includes(o.provider));
     for (const p of OPENAI_KIND) expect(first.find((o) => o.provider === p)?.outcome).toBe("alive");
+  });
+
+  it("a probe that fails inside the router (our bug, not the network) is logged with its stack and charges no breaker", async () => {
+    const adapter = adapterFor("openai")!;
+    // The probe's own code throws, inside the same probeSafely every adapter's probe runs in.
+    const spy = vi.spyOn(adapter, "probe").mockImplementation((_provider, signal) =>
+      probeSafely(signal, async () => {
+        throw new TypeError("probe bug");
+      }),
+    );
+    let sweeps: Awaited<ReturnType<typeof runProbeSchedule>> = [];
+    const logs = await captureLogs(async () => {
+      sweeps = await runProbeSchedule({ ...env, ...SWEEP_ENV } as unknown as Env, async () => {});
+    }).finally(() => spy.mockRestore());
+    for (const p of OPENAI_KIND) {
+      expect(sweeps[0]!.find((o) => o.provider === p)).toMatchObject({ outcome: "skipped" });
+      expect(await stub(p).snapshot()).toMatchObject({ state: "closed", consecutiveFailures: 0, lastCheck: null, lastError: null });
+    }
+    const bugs = logs.filter((l) => l.event === "probe.internal_error");
+    expect(bugs.map((l) => l.provider).sort()).toEqual([...OPENAI_KIND].sort());
+    expect(bugs[0]).toMatchObject({ level: "error", error: "TypeError: probe bug", stack: expect.stringContaining("probe bug") });
   });
 
   it("a sweep never throws: an invalid setting is logged, and the handler still resolves", async () => {
