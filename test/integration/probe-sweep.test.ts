@@ -19,8 +19,8 @@ const CONFIGURED = [...loadProviders(envVars(env), bundledConfig()).values()].fi
 const PROBED = CONFIGURED.filter((p) => adapterFor(p.kind)).map((p) => p.name);
 /** The ones served by the fake OpenAI-compatible upstream, whose probe faults tests choose by path. */
 const OPENAI_KIND = ["groq", "openrouter", "together", "openai"] as const;
-/** One sweep per trigger (PROBE_INTERVAL_S=60) and a short probe timeout. */
-const SWEEP_ENV = { PROBE_INTERVAL_S: "60", PROBE_TIMEOUT_MS: "600" };
+/** One sweep per trigger (PROBE_INTERVAL_S=60), and a probe timeout no healthy fake misses on a busy machine (600 ms once did). */
+const SWEEP_ENV = { PROBE_INTERVAL_S: "60", PROBE_TIMEOUT_MS: "5000" };
 
 const stub = (name: string) => env.PROVIDER_HEALTH.getByName(name);
 
@@ -93,11 +93,12 @@ describe("probe sweep (scheduled)", () => {
 
   it("a hanging provider's probe times out at PROBE_TIMEOUT_MS while the others complete", async () => {
     const t = tag();
-    // The sweep ends although the upstream never answers: the probe timeout cut it.
-    const elapsed = await trigger({ GROQ_BASE_URL: `${fake}/groq/v1/probe-hang@${t}`, PROBE_TIMEOUT_MS: "1000" });
-    expect(elapsed).toBeGreaterThanOrEqual(950);
+    // The sweep ends although the upstream never answers: the probe timeout cut it. Long enough
+    // that the healthy fakes answer first on a busy machine.
+    const elapsed = await trigger({ GROQ_BASE_URL: `${fake}/groq/v1/probe-hang@${t}`, PROBE_TIMEOUT_MS: "2500" });
+    expect(elapsed).toBeGreaterThanOrEqual(2450);
     const groq = await stub("groq").snapshot();
-    expect(groq).toMatchObject({ consecutiveFailures: 1, lastError: "probe: timeout (no answer within 1000 ms)" });
+    expect(groq).toMatchObject({ consecutiveFailures: 1, lastError: "probe: timeout (no answer within 2500 ms)" });
     for (const p of ["openrouter", "together", "openai"]) expect(await stub(p).snapshot()).toMatchObject({ state: "closed", consecutiveFailures: 0 });
     for (const p of PROBED.filter((n) => n !== "groq")) {
       // Every other provider was recorded, and before the hanging probe gave up: nobody waited for it.
@@ -133,11 +134,11 @@ describe("probe sweep (scheduled)", () => {
   it("sweeps every PROBE_INTERVAL_S inside the minute: 30 → two sweeps 30 s apart, 20 → three", async () => {
     const waits: number[] = [];
     const fakeWait = async (ms: number) => void waits.push(ms);
-    const thirty = await runProbeSchedule({ ...env, PROBE_INTERVAL_S: "30", PROBE_TIMEOUT_MS: "600" } as unknown as Env, fakeWait);
+    const thirty = await runProbeSchedule({ ...env, PROBE_INTERVAL_S: "30", PROBE_TIMEOUT_MS: SWEEP_ENV.PROBE_TIMEOUT_MS } as unknown as Env, fakeWait);
     expect(thirty).toHaveLength(2);
     expect(waits).toEqual([30_000]);
     waits.length = 0;
-    const twenty = await runProbeSchedule({ ...env, PROBE_INTERVAL_S: "20", PROBE_TIMEOUT_MS: "600" } as unknown as Env, fakeWait);
+    const twenty = await runProbeSchedule({ ...env, PROBE_INTERVAL_S: "20", PROBE_TIMEOUT_MS: SWEEP_ENV.PROBE_TIMEOUT_MS } as unknown as Env, fakeWait);
     expect(twenty).toHaveLength(3);
     expect(waits).toEqual([20_000, 20_000]);
     // Each sweep covers every configured provider once; kinds without an adapter are skipped, not failed.
