@@ -11,7 +11,7 @@ import { log } from "../lib/log";
 import { redactSecrets } from "../lib/redact";
 import { ApiError } from "../openai/errors";
 import type { ChatChunk, Usage } from "../openai/responses";
-import { describeFailure, type UpstreamFailure } from "../providers/failures";
+import { describeFailure, UpstreamError, type UpstreamFailure } from "../providers/failures";
 import { upstreamFailureOf } from "../providers/http";
 import type { ProviderConfig } from "../providers/types";
 import type { AttemptResult } from "./attempt";
@@ -46,12 +46,18 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
   let first: { id: string; created: number } | undefined;
   let cancelled = false;
   const total = () => sumUsage(carried, usage);
+  /** The answer's tool calls (choice 0) by index: whether any delta named the function. */
+  const named = new Map<number, boolean>();
   const finish = () => {
     part.close();
     ctx.dispose();
   };
   const encode = (chunk: ChatChunk): string | undefined => {
     resume?.sent(chunk);
+    for (const c of chunk.choices) {
+      if (c.index !== 0 || !c.delta.tool_calls) continue;
+      for (const call of c.delta.tool_calls) named.set(call.index, named.get(call.index) === true || Boolean(call.function?.name));
+    }
     first ??= { id: chunk.id, created: chunk.created };
     if (chunk.usage) usage = chunk.usage;
     if (!resumed) return encoder.chunk(chunk);
@@ -144,6 +150,9 @@ export function committedStream({ committed, entry, provider, encoder, ctx, resu
             while (true) {
               const r = await part.rest.next();
               if (r.done) {
+                // A tool call no delta named is no call a client can make: the upstream's fault, as the
+                // aggregated answer refuses it (aggregate.ts) — the stream ends in an error, not [DONE].
+                if ([...named.values()].includes(false)) throw new UpstreamError({ kind: "malformed", message: "a tool call without a function name" });
                 closeWith(controller, encoder.end());
                 finish();
                 ctx.observe.completed(total());

@@ -262,4 +262,36 @@ describe("finding 8: a tool call no delta ever named", () => {
     expect(res.headers.get("x-mana-llm-attempts")).toBe(`${entry}=malformed`);
     expect((await res.json<{ choices: { message: { tool_calls?: unknown } }[] }>()).choices[0]!.message.tool_calls).toBeUndefined();
   });
+
+  it("streamed: past the commit point the stream ends in an error event, never [DONE] after a nameless call; the breaker is charged", async () => {
+    const t = tag();
+    const call = (args: string, first = false) => ({ index: 0, ...(first ? { id: "call_1", type: "function" } : {}), function: { arguments: args } });
+    const chunks = [oaChunk({ role: "assistant", tool_calls: [call("{", true)] }), oaChunk({ tool_calls: [call("}")] }), oaChunk({}, "tool_calls"), "data: [DONE]\n\n"];
+    const entry = `oa-${t}/${await scripted("openai", chunks)}`;
+    const v = vars(t, [entry, `ok-${t}/ok@${t}`]);
+    const res = await postWith(v, "/v1/chat/completions", { model: "mana/t", messages: hi, stream: true });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-mana-llm-resolved")).toBe(entry);
+    const events = await sseEvents(res);
+    expect(events).not.toContain("[DONE]");
+    const last = JSON.parse(events.at(-1)!) as { error: ErrorBody };
+    expect(last.error).toMatchObject({ code: "upstream_stream_error", type: "upstream_error" });
+    expect(last.error.message).toContain("a tool call without a function name");
+    expect((await breaker(v, `oa-${t}`))?.consecutive_failures).toBe(1);
+  });
+
+  it("streamed: a call named in a later delta is a call, and the stream ends with [DONE]", async () => {
+    const t = tag();
+    const chunks = [
+      oaChunk({ role: "assistant", tool_calls: [{ index: 0, id: "call_1", type: "function", function: { arguments: "" } }] }),
+      oaChunk({ tool_calls: [{ index: 0, function: { name: "get_weather", arguments: "{}" } }] }),
+      oaChunk({}, "tool_calls"),
+      "data: [DONE]\n\n",
+    ];
+    const entry = `oa-${t}/${await scripted("openai", chunks)}`;
+    const res = await postWith(vars(t, [entry, `ok-${t}/ok@${t}`]), "/v1/chat/completions", { model: "mana/t", messages: hi, stream: true });
+    const events = await sseEvents(res);
+    expect(events.at(-1)).toBe("[DONE]");
+    expect(events.some((e) => e.includes('"name":"get_weather"'))).toBe(true);
+  });
 });
