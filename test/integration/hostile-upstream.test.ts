@@ -278,6 +278,9 @@ describe("finding 8: a tool call no delta ever named", () => {
     expect(last.error).toMatchObject({ code: "upstream_stream_error", type: "upstream_error" });
     expect(last.error.message).toContain("a tool call without a function name");
     expect((await breaker(v, `oa-${t}`))?.consecutive_failures).toBe(1);
+    // The Responses stream shares the committed stream: it ends in response.failed, not response.completed.
+    const responses = await sseEvents(await postWith(v, "/v1/responses", { model: "mana/t", input: "hi", stream: true }));
+    expect(JSON.parse(responses.at(-1)!)).toMatchObject({ type: "response.failed", response: { status: "failed" } });
   });
 
   it("streamed: a call named in a later delta is a call, and the stream ends with [DONE]", async () => {
