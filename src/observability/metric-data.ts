@@ -87,8 +87,13 @@ function countDropped(target: MetricsData, accepted: MetricsData, metric: string
 }
 
 /** Adds one counter/gauge increment; false when the series was refused. */
+/** Whether `value` may be added to a series of `def`: a finite number, never negative for a counter, never to a histogram. */
+export function acceptsValue(def: MetricDef, value: number): boolean {
+  return def.type !== "histogram" && Number.isFinite(value) && (value >= 0 || def.type !== "counter");
+}
+
 export function addValue(target: MetricsData, def: MetricDef, key: string, value: number, opts: MergeOptions, accepted: MetricsData = emptyData()): boolean {
-  if (def.type === "histogram" || !Number.isFinite(value) || (def.type === "counter" && value < 0)) return false;
+  if (!acceptsValue(def, value)) return false;
   const verdict = admit(target.values[def.name], def, key, opts.cap);
   if (verdict === "invalid") return false;
   if (verdict === "refused") {

@@ -9,7 +9,7 @@ import { withDeadline } from "../lib/deadline";
 import { isolateCache } from "../lib/isolate-cache";
 import { log } from "../lib/log";
 import { MAX_SERIES_PER_METRIC, METRIC_BY_NAME, type LabelsOf, type MetricDef } from "./metric-defs";
-import { addHistogram, addValue, bucketIndex, emptyData, histogramOf, isEmpty, mergeInto, seriesKey, type MergeOptions, type MetricsData } from "./metric-data";
+import { acceptsValue, addHistogram, addValue, bucketIndex, emptyData, histogramOf, isEmpty, mergeInto, seriesKey, type MergeOptions, type MetricsData } from "./metric-data";
 
 export const FLUSH_INTERVAL_MS = 1_000;
 
@@ -51,7 +51,7 @@ export class MetricsRecorder {
   inc<D extends MetricDef>(def: D, labels: LabelsOf<D>, by = 1): void {
     const key = seriesKey(def, labels);
     const series = this.pending.values[def.name];
-    if (series !== undefined && key in series && def.type !== "histogram" && Number.isFinite(by) && (by >= 0 || def.type !== "counter")) {
+    if (series !== undefined && key in series && acceptsValue(def, by)) {
       series[key]! += by;
       return;
     }

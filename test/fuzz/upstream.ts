@@ -9,7 +9,6 @@
  */
 import fc from "fast-check";
 import { expect } from "vitest";
-import { concatBytes } from "../../src/lib/bytes";
 import { callWith, chainYaml, hostileProviders, postWith, scriptFake, sseEvents } from "../helpers/http";
 import { expectWellFormed, replacedAt, show } from "./harness";
 
@@ -140,8 +139,16 @@ export function upstreamCase(wire: Wire): fc.Arbitrary<UpstreamCase> {
   });
 }
 
+/** The frames one after another, as the bytes the fake sends. */
 function bytesOf(frames: readonly (string | Uint8Array)[]): Uint8Array {
-  return concatBytes(frames.map((p) => (typeof p === "string" ? new TextEncoder().encode(p) : p)));
+  const parts = frames.map((p) => (typeof p === "string" ? new TextEncoder().encode(p) : p));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
 }
 
 function base64(bytes: Uint8Array): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ChatChunk } from "../../src/openai/responses";
-import { convertOpenAIEvent, convertOpenAIStream } from "../../src/providers/openai-compatible/convert-stream";
+import { convertOpenAIEvent } from "../../src/providers/openai-compatible/convert-stream";
+import type { SseEvent } from "../../src/streaming/decode";
 import { decodeSse, mapSse } from "../../src/streaming/decode";
 import textFixture from "../fixtures/openai/chat-text.sse?raw";
 import openrouterFixture from "../fixtures/openai/chat-openrouter.sse?raw";
@@ -11,7 +12,16 @@ import contextLengthFixture from "../fixtures/openai/chat-error-context-length.s
 import noTrailingBlankFixture from "../fixtures/openai/chat-no-trailing-blank.sse?raw";
 import { bytes, collect, sameAtEverySplit } from "../helpers/streams";
 
-const stacked = (parts: Uint8Array[]) => collect((body, onMalformed) => convertOpenAIStream(decodeSse(body), onMalformed), parts);
+/** The reference: events framed first (decodeSse), then converted one at a time. */
+async function* convertFramed(events: AsyncIterable<SseEvent>, onMalformed: (detail: string) => void): AsyncGenerator<ChatChunk> {
+  const out: ChatChunk[] = [];
+  for await (const event of events) {
+    const over = convertOpenAIEvent(event, out, onMalformed);
+    yield* out.splice(0);
+    if (over) return;
+  }
+}
+const stacked = (parts: Uint8Array[]) => collect((body, onMalformed) => convertFramed(decodeSse(body), onMalformed), parts);
 // The adapter's one-pass path (framing and conversion fused) must give exactly the stacked outcome.
 const fused = (parts: Uint8Array[]) => collect((body, onMalformed) => flatten(mapSse<ChatChunk>(body, (event, out) => convertOpenAIEvent(event, out, onMalformed))), parts);
 async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {
@@ -27,7 +37,7 @@ const expectSplitInvariant = (text: string) => sameAtEverySplit(text, chunksOf);
 
 const crlf = (text: string) => text.replaceAll("\n", "\r\n");
 
-describe("convertOpenAIStream over decodeSse: recorded streams", () => {
+describe("convertOpenAIEvent over decodeSse: recorded streams", () => {
   it.each([
     ["LF", textFixture],
     ["CRLF", crlf(textFixture)],
@@ -121,7 +131,7 @@ describe("convertOpenAIStream over decodeSse: recorded streams", () => {
   });
 });
 
-describe("convertOpenAIStream: edge events", () => {
+describe("convertOpenAIEvent: edge events", () => {
   const run = (text: string) => chunksOf([bytes(text)]);
   const chunkLine = (content: string, finish: string | null = null) =>
     `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
@@ -169,7 +179,7 @@ describe("convertOpenAIStream: edge events", () => {
   });
 });
 
-describe("convertOpenAIStream: the wire schema", () => {
+describe("convertOpenAIEvent: the wire schema", () => {
   const run = (text: string) => chunksOf([bytes(text)]);
   const event = (chunk: Record<string, unknown>) => `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 1, model: "m", ...chunk })}\n\n`;
 

@@ -49,13 +49,3 @@ function checkedChunk(value: unknown, onMalformed: (detail: string) => void): Wi
   onMalformed(`chunk of an unexpected shape at ${parsed.error.issues[0]?.path.join(".") || "root"}`);
   return undefined;
 }
-
-/** The same over already framed events (the adapter fuses framing and conversion with mapSse). */
-export async function* convertOpenAIStream(events: AsyncIterable<SseEvent>, onMalformed: (detail: string) => void): AsyncGenerator<ChatChunk> {
-  const out: ChatChunk[] = [];
-  for await (const event of events) {
-    const over = convertOpenAIEvent(event, out, onMalformed);
-    yield* out.splice(0);
-    if (over) return;
-  }
-}
